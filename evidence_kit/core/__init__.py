@@ -1,0 +1,1 @@
+"""Pure-Python core of Evidence Kit. Nothing here may import Qt."""

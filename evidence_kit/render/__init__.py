@@ -1,0 +1,1 @@
+"""Headless page rendering with QtWebEngine: the one place outside gui/ that imports Qt."""
