@@ -104,8 +104,8 @@ def item_rows(case: Case, ids: list[int]) -> dict[int, ItemRow]:
     marks = ",".join("?" * len(ids))
     rows: dict[int, ItemRow] = {}
     for r in case.conn.execute(
-            "SELECT id, exhibit, kind, title, source, platform, captured_at, collector, sensitive, "
-            f"notes != '' AS has_notes FROM items WHERE id IN ({marks})", ids):  # noqa: S608
+            "SELECT id, exhibit, kind, title, source, platform, captured_at, collector, sensitive, "  # noqa: S608
+            f"notes != '' AS has_notes FROM items WHERE id IN ({marks})", ids):
         rows[int(r[0])] = ItemRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
     for r in case.conn.execute(f"SELECT item_id, tag FROM item_tags WHERE item_id IN ({marks}) "  # noqa: S608
                                "ORDER BY tag", ids):
@@ -177,7 +177,8 @@ class EventIndex:
             if val:
                 where.append(f"{col} = ?")
                 args.append(val)
-        sql = "SELECT seq FROM ledger" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+        # fixed column names, bound values
+        sql = "SELECT seq FROM ledger" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"  # noqa: S608
         seqs = array("q")
         cur = case.conn.execute(sql, args)
         while True:
@@ -219,8 +220,8 @@ def event_rows(case: Case, seqs: list[int]) -> dict[int, EventRow]:
                                 "WHERE seq BETWEEN ? AND ?", (seqs[0], seqs[-1]))
     else:
         marks = ",".join("?" * len(seqs))
-        cur = case.conn.execute("SELECT seq, at, actor, role, action, item, details, hash FROM ledger "
-                                f"WHERE seq IN ({marks})", seqs)  # noqa: S608
+        cur = case.conn.execute("SELECT seq, at, actor, role, action, item, details, hash FROM ledger "  # noqa: S608
+                                f"WHERE seq IN ({marks})", seqs)
     for r in cur:
         try:
             details = json.loads(r[6])

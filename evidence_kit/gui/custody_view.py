@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 from ..core import listing
 from ..core.case import Case, VerifyReport
 from . import i18n
-from .detail_pane import _action_label
-from .evidence_model import local_time
+from .detail_pane import _action_label, _details_summary
+from .evidence_model import local_time, short_exhibit
 from .i18n import tr
 from .workers import Task, TaskRegistry
 
@@ -52,10 +52,10 @@ class LedgerModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, listing.EventRow]] = OrderedDict()
         self.failing: set[int] = set()   # seqs named by the last verification
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._index)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -92,8 +92,9 @@ class LedgerModel(QAbstractTableModel):
             if col == "action":
                 return _action_label(ev.action)
             if col == "details":
-                text = json.dumps(ev.details, ensure_ascii=False, sort_keys=True)
-                return text if len(text) < 300 else text[:299] + "…"
+                return _details_summary(ev.details, limit=300)
+            if col == "item":
+                return short_exhibit(ev.item)
             if col == "hash":
                 return ev.hash[:16] + "…"
             return getattr(ev, col)
@@ -102,6 +103,8 @@ class LedgerModel(QAbstractTableModel):
                 return f"UTC {ev.at}"
             if col == "hash":
                 return ev.hash
+            if col == "item":
+                return ev.item or None
             if col == "details":
                 return json.dumps(ev.details, ensure_ascii=False, sort_keys=True, indent=1)[:4000]
         if role == Qt.ItemDataRole.BackgroundRole and ev.seq in self.failing:
@@ -152,7 +155,7 @@ class CustodyView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index("details"), QHeaderView.ResizeMode.Stretch)
         for col, width in (("seq", 60), ("at", 150), ("actor", 90), ("role", 100), ("action", 130),
-                           ("item", 150), ("hash", 150)):
+                           ("item", 70), ("hash", 150)):
             self.table.setColumnWidth(COLUMNS.index(col), width)
 
         self.item_label = QLabel()

@@ -38,7 +38,7 @@ from ..core.roles import Permission, allowed
 from . import i18n
 from .evidence_model import kind_label, local_time
 from .i18n import tr
-from .media import PreviewError, preview, previewable
+from .media import preview, previewable
 from .workers import Task, TaskRegistry
 
 PREVIEW_PX = 360
@@ -163,6 +163,7 @@ class DetailPane(QWidget):
 
         self.tabs = QTabWidget()
         self.artifacts = QTableWidget(0, 5)
+        self.artifacts.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.artifacts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.artifacts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.artifacts.verticalHeader().hide()
@@ -179,7 +180,7 @@ class DetailPane(QWidget):
         self.details.setOpenLinks(False)
         self.details.setOpenExternalLinks(False)
         # Never fetch anything a suspect-controlled page names.
-        self.details.loadResource = lambda _type, _url: None  # type: ignore[method-assign, assignment]
+        self.details.loadResource = lambda _type, _url: None  # type: ignore[method-assign]
 
         notes_page = QWidget()
         self.notes = QPlainTextEdit()
@@ -283,6 +284,7 @@ class DetailPane(QWidget):
                     cell.setFont(_mono())
                 self.artifacts.setItem(r, c, cell)
         self.artifacts.resizeColumnsToContents()
+        self.artifacts.setColumnWidth(1, min(self.artifacts.columnWidth(1), 180))
         # details
         self.details.setHtml(details_html(item))
         # notes and tags

@@ -43,6 +43,12 @@ def local_time(utc_iso: str, seconds: bool = True) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def short_exhibit(exhibit: str) -> str:
+    """'2026-SEOUL-0042-E0007' -> 'E0007' (the case number is in the title bar)."""
+    head, sep, tail = exhibit.rpartition("-")
+    return tail if sep and tail.startswith("E") else exhibit
+
+
 def kind_label(kind: str) -> str:
     key = f"kind.{kind}"
     text = tr(key)
@@ -63,10 +69,10 @@ class EvidenceModel(QAbstractTableModel):
         self.total = case.item_count()
 
     # ---- Qt model API ----
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -100,9 +106,13 @@ class EvidenceModel(QAbstractTableModel):
             return self._display(r, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == "title":
-                return f"{r.title}\n{r.source}" if r.title and r.source and r.title != r.source else (r.source or r.title)
+                if r.title and r.source and r.title != r.source:
+                    return f"{r.title}\n{r.source}"
+                return r.source or r.title
             if col == "sha256":
                 return r.sha256
+            if col == "exhibit":
+                return r.exhibit
             if col == "captured_at":
                 return f"UTC {r.captured_at}"
             if col == "flags" and r.tags:
@@ -122,7 +132,7 @@ class EvidenceModel(QAbstractTableModel):
 
     def _display(self, r: listing.ItemRow, col: str) -> str:
         if col == "exhibit":
-            return r.exhibit
+            return short_exhibit(r.exhibit)
         if col == "kind":
             return kind_label(r.kind)
         if col == "title":

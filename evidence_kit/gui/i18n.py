@@ -244,7 +244,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "capture.cancelled": ("Capture cancelled; nothing was saved.", "수집을 취소했습니다. 저장된 것이 없습니다."),
     "capture.bad_url": ("Enter a web address starting with http:// or https://.",
                         "http:// 또는 https://로 시작하는 웹 주소를 입력하세요."),
-    "capture.unavailable": ("Web capture is not available in this build.", "이 버전에서는 웹 수집을 사용할 수 없습니다."),
+    "capture.unavailable": ("Web capture is not available in this build.",
+                            "이 버전에서는 웹 수집을 사용할 수 없습니다."),
     "capture.show_item": ("Show item", "증거물 보기"),
     # screen capture
     "screen.title": ("Screen capture", "화면 캡처"),

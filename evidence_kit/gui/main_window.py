@@ -8,9 +8,9 @@ import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, QTimer, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,10 +40,13 @@ from ..core.settings import Settings
 from . import i18n
 from .custody_view import CustodyView
 from .detail_pane import REVIEW_SETTING, DetailPane
-from .evidence_model import COLUMNS, ItemIdRole, EvidenceModel, local_time
+from .evidence_model import COLUMNS, EvidenceModel, ItemIdRole, local_time
 from .i18n import tr
 from .progress_dialog import ProgressDialog
 from .workers import Task, TaskRegistry
+
+if TYPE_CHECKING:
+    from .browser_tab import BrowserTab
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ class EvidenceTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
-        for col, width in (("exhibit", 150), ("kind", 100), ("platform", 90), ("captured_at", 150),
+        for col, width in (("exhibit", 70), ("kind", 100), ("platform", 90), ("captured_at", 150),
                            ("collector", 80), ("sha256", 120), ("flags", 120)):
             self.table.setColumnWidth(COLUMNS.index(col), width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -108,6 +111,7 @@ class EvidenceTab(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 560])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
         self.setAcceptDrops(True)
@@ -201,7 +205,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRegistry(self)
         self.last_verification: VerifyReport | None = None
         self._feature_tabs: list[tuple[QWidget, str]] = []
-        self._browser: QWidget | None = None
+        self._browser: BrowserTab | None = None
         self.resize(1360, 820)
         self.setWindowIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DriveHDIcon))
 
@@ -209,12 +213,12 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.evidence = EvidenceTab(case, self.tasks)
         self.evidence.import_requested.connect(self.import_paths)
-        self.evidence.detail.revealed.connect(lambda _e: self.custody.refresh())
-        self.evidence.detail.changed.connect(lambda _i: self.custody.refresh())
         self.browser_holder = QWidget()  # the browser is built on first use (QtWebEngine is heavy)
         QVBoxLayout(self.browser_holder).setContentsMargins(0, 0, 0, 0)
         self.custody = CustodyView(case, self.tasks)
         self.custody.verified.connect(self._verified)
+        self.evidence.detail.revealed.connect(self._refresh_custody)
+        self.evidence.detail.changed.connect(self._refresh_custody)
         self.add_tab(self.evidence, "main.tab_evidence", QStyle.StandardPixmap.SP_FileDialogListView)
         self.add_tab(self.browser_holder, "main.tab_browser", QStyle.StandardPixmap.SP_DriveNetIcon)
         self.add_tab(self.custody, "main.tab_custody", QStyle.StandardPixmap.SP_FileDialogInfoView)
@@ -226,6 +230,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.retranslate()
         i18n.notifier().changed.connect(self.retranslate)
+
+    def _refresh_custody(self, *_: object) -> None:
+        self.custody.refresh()
 
     # ---- tabs ----
     def add_tab(self, widget: QWidget, title_key: str, icon: QStyle.StandardPixmap | QIcon | None = None) -> int:
@@ -260,13 +267,16 @@ class MainWindow(QMainWindow):
         elif self.tabs.widget(index) is self.custody:
             self.custody.refresh()
 
-    def browser(self) -> QWidget:
+    def browser(self) -> BrowserTab:
         if self._browser is None:
             from .browser_tab import BrowserTab
 
-            self._browser = BrowserTab(self.case, self.tasks, settings=self.settings)
-            self._browser.captured.connect(self._captured)  # type: ignore[attr-defined]
-            self.browser_holder.layout().addWidget(self._browser)
+            browser = BrowserTab(self.case, self.tasks, settings=self.settings)
+            browser.captured.connect(self._captured)
+            layout = self.browser_holder.layout()
+            assert layout is not None
+            layout.addWidget(browser)
+            self._browser = browser
         return self._browser
 
     # ---- actions and menus ----
@@ -557,7 +567,7 @@ class MainWindow(QMainWindow):
         # Cancel and wait: each task's core function stops at a safe point and commits nothing
         # half-done, so the case is consistent when the window goes.
         if self._browser is not None:
-            self._browser.shutdown()  # type: ignore[attr-defined]
+            self._browser.shutdown()
         self.tasks.cancel_all_and_wait()
         self.case.close()
         event.accept()

@@ -74,7 +74,7 @@ class StartDialog(QDialog):
             item.setToolTip(p)
             self.recent.addItem(item)
         self.recent.currentItemChanged.connect(self._recent_chosen)
-        self.recent.itemDoubleClicked.connect(lambda _i: self.user.setFocus())
+        self.recent.itemDoubleClicked.connect(self._recent_activated)
         self.no_recent = QLabel()
         self.no_recent.setWordWrap(True)
         self.no_recent.setVisible(not settings.recent_cases)
@@ -176,7 +176,7 @@ class StartDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.error)
         layout.addWidget(self.busy)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Open), self, activated=self._browse_case)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Open), self, self._browse_case)
 
         if settings.recent_cases:
             self.recent.setCurrentRow(0)
@@ -222,6 +222,9 @@ class StartDialog(QDialog):
     def _recent_chosen(self, current: QListWidgetItem | None, _prev: object = None) -> None:
         if current is not None:
             self.path.setText(str(current.data(Qt.ItemDataRole.UserRole)))
+
+    def _recent_activated(self, _item: QListWidgetItem) -> None:
+        self.user.setFocus()
 
     def _browse_case(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("start.pick_case"), self.path.text() or str(Path.home()))

@@ -84,7 +84,7 @@ class Task(QObject):
         try:
             if self._case is not None and self._use_clone:
                 handle = self._case.clone()
-            result = self._fn(handle if handle is not None else self._case, self._report, self.token)
+            result = self._fn(handle if handle is not None else self._case, self._report, self.token)  # type: ignore[arg-type]
             self._outcome = ("ok", result)
         except CancelledError:
             self._outcome = ("cancelled", None)
@@ -113,6 +113,43 @@ class Task(QObject):
         self.finished.emit()
 
 
+class JobHandle(QObject):
+    """Tracks a job that is not a Task (the web capture job renders on the GUI thread): it ends
+    with finished(object), failed(str) or cancelled(), and stops when cancel() is called."""
+
+    finished = Signal()
+
+    def __init__(self, job: Any, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.job = job
+        self.name = name
+        self.running = True
+        for signal in ("finished", "failed", "cancelled"):
+            if hasattr(job, signal):
+                getattr(job, signal).connect(self._ended)
+
+    def _ended(self, *_: object) -> None:
+        if self.running:
+            self.running = False
+            self.finished.emit()
+
+    def cancel(self) -> None:
+        if self.running:
+            self.job.cancel()
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Spin the event loop (the job needs it) until the job has ended."""
+        if not self.running:
+            return True
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        self.finished.connect(loop.quit)
+        QTimer.singleShot(msecs, loop.quit)
+        loop.exec()
+        return not self.running
+
+
 class TaskRegistry(QObject):
     """The tasks a window has running, so closing can ask, cancel and wait."""
 
@@ -120,7 +157,12 @@ class TaskRegistry(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._tasks: list[Task] = []
+        self._tasks: list[Any] = []
+
+    def add_job(self, job: Any, name: str) -> JobHandle:
+        handle = JobHandle(job, name, self)
+        self.add(handle)  # type: ignore[arg-type]
+        return handle
 
     def add(self, task: Task) -> Task:
         self._tasks.append(task)
@@ -133,7 +175,7 @@ class TaskRegistry(QObject):
             self._tasks.remove(task)
             self.changed.emit()
 
-    def running(self) -> list[Task]:
+    def running(self) -> list[Any]:
         return [t for t in self._tasks if t.running]
 
     def cancel_all_and_wait(self) -> None:
