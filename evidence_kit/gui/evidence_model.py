@@ -45,7 +45,7 @@ def local_time(utc_iso: str, seconds: bool = True) -> str:
 
 def short_exhibit(exhibit: str) -> str:
     """'2026-SEOUL-0042-E0007' -> 'E0007' (the case number is in the title bar)."""
-    head, sep, tail = exhibit.rpartition("-")
+    _head, sep, tail = exhibit.rpartition("-")
     return tail if sep and tail.startswith("E") else exhibit
 
 

@@ -4,8 +4,10 @@ one line each in _mount_feature_tabs()."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, Q
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -558,9 +561,9 @@ class MainWindow(QMainWindow):
                                    QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        running = self.tasks.running()
+        running = [t for t in self.tasks.running() if t.name]  # unnamed: previews, cancelled silently
         if running:
-            what = ", ".join(sorted({t.name for t in running if t.name})) or tr("common.working")
+            what = ", ".join(sorted({t.name for t in running}))
             if not self.confirm_close_during_work(what):
                 event.ignore()
                 return
@@ -569,5 +572,15 @@ class MainWindow(QMainWindow):
         if self._browser is not None:
             self._browser.shutdown()
         self.tasks.cancel_all_and_wait()
+        for dialog in self.findChildren(QDialog):
+            dialog.close()
+        # Nothing may reach the closed case afterwards: stop following the language.
+        notifier = i18n.notifier()
+        for widget in [self, *self.findChildren(QWidget)]:
+            slot = getattr(widget, "retranslate", None)
+            if slot is not None:
+                with contextlib.suppress(RuntimeError, TypeError), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # "not connected" is fine
+                    notifier.changed.disconnect(slot)
         self.case.close()
         event.accept()

@@ -391,7 +391,8 @@ class ScreenCaptureDialog(QDialog):
         tags = [t.strip() for t in self.tags.text().replace(";", ",").split(",") if t.strip()]
         png = png_bytes(image)
         task = Task(self.case, lambda c, _p, _t: store_screen_capture(c, png, title=title, acquisition=acq,
-                                                                      notes=notes, tags=tags), parent=self)
+                                                                      notes=notes, tags=tags),
+                    name=tr("work.capture"), parent=self)
         task.succeeded.connect(self._stored)
         task.failed.connect(self._fail)
         self.tasks.add(task)

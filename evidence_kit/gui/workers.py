@@ -14,6 +14,7 @@ Closing: cancel() sets the CancelToken the core function checks; wait() then joi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -59,11 +60,18 @@ class Task(QObject):
         self._thread = _Thread(self)
         self._thread.finished.connect(self._on_thread_finished)
         self._outcome: tuple[str, Any] | None = None
-        self.running = False
+        self._discarded = False
+
+    @property
+    def running(self) -> bool:
+        return self._thread.isRunning()
 
     def start(self) -> None:
-        self.running = True
         self._thread.start()
+
+    def discard(self) -> None:
+        """The window is closing: report nothing more (its case handle is about to close)."""
+        self._discarded = True
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -102,7 +110,8 @@ class Task(QObject):
                 handle.close()
 
     def _on_thread_finished(self) -> None:
-        self.running = False
+        if self._discarded:
+            return
         kind, value = self._outcome or ("failed", "stopped")
         if kind == "ok":
             self.succeeded.emit(value)
@@ -136,6 +145,12 @@ class JobHandle(QObject):
     def cancel(self) -> None:
         if self.running:
             self.job.cancel()
+
+    def discard(self) -> None:
+        for signal in ("progress", "finished", "failed", "cancelled"):
+            if hasattr(self.job, signal):
+                with contextlib.suppress(RuntimeError, TypeError):
+                    getattr(self.job, signal).disconnect()
 
     def wait(self, msecs: int = 30000) -> bool:
         """Spin the event loop (the job needs it) until the job has ended."""
@@ -179,7 +194,12 @@ class TaskRegistry(QObject):
         return [t for t in self._tasks if t.running]
 
     def cancel_all_and_wait(self) -> None:
+        """Ask every task to stop, wait for each, then silence them: what they were doing was
+        either committed whole or discarded by the core, and nothing touches a closed case."""
         for t in list(self._tasks):
             t.cancel()
         for t in list(self._tasks):
             t.wait()
+            t.discard()
+        self._tasks.clear()
+        self.changed.emit()
