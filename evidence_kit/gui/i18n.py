@@ -324,7 +324,7 @@ def register(table: Mapping[str, tuple[str, str]]) -> None:
         _STRINGS[key] = (value[0], value[1])
 
 
-def keys() -> list[str]:
+def all_keys() -> list[str]:
     return sorted(_STRINGS)
 
 

@@ -16,7 +16,7 @@ def _fields(text: str) -> set[str]:
 
 def test_every_key_has_both_languages_and_the_same_fields() -> None:
     hangul = re.compile(r"[\uac00-\ud7a3]")
-    for key in i18n.keys():
+    for key in i18n.all_keys():
         en, ko = i18n.entry(key)
         assert en.strip() and ko.strip(), key
         assert _fields(en) == _fields(ko), key
@@ -33,13 +33,13 @@ def test_every_key_used_in_the_gui_exists() -> None:
         used |= set(re.findall(r"""_act\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""", text))
         used |= set(re.findall(r"""add_tab\([^,]+,\s*["']([a-z_]+\.[a-z0-9_.]+)["']""", text))
         # keys listed in tuples for retranslate(): any literal with a known prefix
-        prefixes = "|".join(sorted({k.split(".")[0] for k in i18n.keys()} - {"app"}))
+        prefixes = "|".join(sorted({k.split(".")[0] for k in i18n.all_keys()} - {"app"}))
         used |= {k for k in re.findall(rf"""["']((?:{prefixes})\.[a-z0-9_]+)["']""", text)
                  if not k.endswith((".py", ".png", ".json"))}
     # registered by main_window for feature tabs at run time
     from evidence_kit.gui.main_window import MainWindow  # noqa: F401
 
-    missing = sorted(k for k in used if k not in i18n.keys() and not k.startswith("tab."))
+    missing = sorted(k for k in used if k not in i18n.all_keys() and not k.startswith("tab."))
     assert not missing, missing
     assert len(used) > 150, len(used)
 

@@ -185,7 +185,7 @@ def test_import_with_progress_and_drag_and_drop(qtbot, window: MainWindow, tmp_p
         f.write_bytes(b"x" * (200_000 + i))
         files.append(str(f))
     progress: list[tuple[int, int]] = []
-    dialog = window.import_paths(files[:2] + [str(tmp_path / "missing.bin")])
+    dialog = window.import_paths([*files[:2], str(tmp_path / "missing.bin")])
     assert dialog is not None
     dialog.task.progress.connect(lambda d, t, _m: progress.append((d, t)))
     qtbot.waitUntil(lambda: dialog.finished_ok is not None, timeout=20000)
