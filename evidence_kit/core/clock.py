@@ -51,7 +51,7 @@ class ClockReading:
         return data
 
 
-def _split_server(server: str) -> tuple[str, int]:
+def split_server(server: str) -> tuple[str, int]:
     """"host", "host:port", "[v6]:port" or a bare IPv6 address."""
     text = server.strip()
     if text.startswith("["):
@@ -80,7 +80,7 @@ def measure_offset(server: str, timeout: float = DEFAULT_TIMEOUT_S, *, version: 
     if not server or not server.strip():
         return failed("No NTP server is configured.", "NTP 서버가 설정되지 않았습니다.")
     try:
-        host, port = _split_server(server)
+        host, port = split_server(server)
     except ValueError:
         return failed(f"{server!r} is not a valid NTP server address.", "NTP 서버 주소가 올바르지 않습니다.")
     try:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from asn1crypto import cms, tsp
+from asn1crypto import cms, core, tsp
 from asn1crypto import x509 as ax509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -304,7 +304,9 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
             issuer = cand
             break
         if issuer is None:
-            if any(c.subject == current.issuer for c in candidates):
+            # A same-named certificate in the token that did not sign it is a forgery; a
+            # same-named trust root that did not is just not this authority's root.
+            if any(c.subject == current.issuer for c in pool):
                 return chain, (f"the certificate {_name(current.subject)!r} is not validly signed by its "
                                f"issuer {_name(current.issuer)!r}")
             return chain, ""  # chain ends without its root: reported as untrusted, not as broken
@@ -449,26 +451,35 @@ def parse_response(data: bytes, digest: bytes, nonce: int | None, *, digest_alg:
                    trust_roots: Any = None) -> TimestampResponse:
     """Check a DER TimeStampResp for `digest` and `nonce`; raise TimestampError naming the fault."""
     try:
-        resp = tsp.TimeStampResp.load(data, strict=True)
-        status = resp["status"]["status"].native
-    except (ValueError, TypeError, KeyError):
+        # asn1crypto's TimeStampResp requires the token, which a refusal omits: read the status
+        # from the outer SEQUENCE first.
+        outer = core.load(data, strict=True)
+        if not isinstance(outer, core.Sequence):
+            raise ValueError("not a SEQUENCE")
+        status_info = tsp.PKIStatusInfo.load(outer.contents)  # not strict: the token follows it
+        status = status_info["status"].native
+        status_info.native  # noqa: B018 - parse every field now
+    except (ValueError, TypeError, KeyError, IndexError):
         raise TimestampError("The answer is not an RFC 3161 timestamp response. / "
                              "타임스탬프 응답이 아닙니다.") from None
     if status not in ("granted", "granted_with_mods"):
         text = ""
         try:
-            strings = resp["status"]["status_string"].native or []
+            strings = status_info["status_string"].native or []
             text = "; ".join(str(s) for s in strings)[:200]
-            info = resp["status"]["fail_info"].native
+            info = status_info["fail_info"].native
             if info:
                 text = (text + "; " if text else "") + ", ".join(sorted(info))
         except (ValueError, TypeError, KeyError):
             pass
         raise TimestampError(f"The authority refused the request ({status}{': ' + text if text else ''}). / "
                              "타임스탬프 기관이 요청을 거부했습니다.")
-    token = resp["time_stamp_token"]
-    if token.native is None:
-        raise TimestampError("The authority granted the request but sent no token. / 토큰이 없습니다.")
+    try:
+        token = tsp.TimeStampResp.load(data)["time_stamp_token"]
+        token.native  # noqa: B018 - parse now, so a damaged token is reported here
+    except (ValueError, TypeError, KeyError):
+        raise TimestampError("The authority granted the request but sent no readable token. / "
+                             "토큰이 없습니다.") from None
     token_der = bytes(token.dump())
     check = verify_token(token_der, digest, None, digest_alg=digest_alg, nonce=nonce, trust_roots=trust_roots)
     if not check.ok:
