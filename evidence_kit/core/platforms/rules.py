@@ -506,9 +506,8 @@ def _fb_post(post: str, owner: str = "", group: str = "") -> Match:
 
 
 def _fb_video(vid: str, kind: str = VIDEO, handle: str | None = None) -> Match:
-    if kind == REEL:
-        return Match("facebook", REEL, f"https://www.facebook.com/reel/{vid}", {"video_id": vid}, handle)
-    return Match("facebook", VIDEO, f"https://www.facebook.com/watch/?v={vid}", {"video_id": vid}, handle)
+    # A reel is a video: /reel/ID and /watch/?v=ID show the same thing, so one canonical form.
+    return Match("facebook", kind, f"https://www.facebook.com/watch/?v={vid}", {"video_id": vid}, handle)
 
 
 def _fb_photo(fbid: str, handle: str | None = None, album: str = "") -> Match:

@@ -48,6 +48,8 @@ def _idna(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     if not host:
         return ""
+    if ":" in host and not host.startswith("["):  # urlsplit drops the brackets of IPv6 literals
+        host = f"[{host}]"
     if host.startswith("[") and host.endswith("]"):
         try:
             return "[" + ipaddress.IPv6Address(host[1:-1]).compressed + "]"
