@@ -410,6 +410,13 @@ class Case:
             self._event(ledger.SETTING_CHANGED, "", {"key": key, "value": value})
         self._write_head()
 
+    def hash_algorithms(self) -> tuple[str, ...]:
+        """SHA-256 always; MD5 and SHA-1 too unless the case turned them off (setting
+        `legacy_hashes` = "0"), for hash-set interop and Korean practice."""
+        if self.setting("legacy_hashes", "1") == "0":
+            return ("sha256",)
+        return ("sha256", "md5", "sha1")
+
     # ---- users ----
     def add_user(self, name: str, password: str, role: Role | str, *, full_name: str = "",
                  badge: str = "") -> User:
@@ -858,6 +865,7 @@ class ItemDraft:
         self.finalizers: list[Callable[[ItemDraft, str], None]] = []
         self.item: Item | None = None
         self.hook_failures: list[str] = []
+        self.algorithms = case.hash_algorithms()
 
     def __enter__(self) -> ItemDraft:
         return self
@@ -876,7 +884,8 @@ class ItemDraft:
             mime = sniff_mime(head, name)
         with self.case._lock.shared():
             stored = self.case.objects.put_stream(stream, size_hint=size_hint, progress=progress,
-                                                  cancel=cancel, progress_label=name)
+                                                  cancel=cancel, progress_label=name,
+                                                  algorithms=self.algorithms)
         self.artifacts.append(_PendingArtifact(role, _safe_file_name(name), mime, stored, metadata or {}))
         return stored
 
