@@ -70,7 +70,7 @@ def test_users_and_role_errors(cli: Cli, cli_case: Path, tmp_path: Path) -> None
     assert {u["name"]: u["role"] for u in json.loads(out)} == {OFFICER: "case_officer", "choi": "auditor"}
     f = tmp_path / "x.txt"
     f.write_text("x")
-    code, out, err = cli("ingest", str(f), case=cli_case, user="choi", password="auditor-pass")
+    code, _, err = cli("ingest", str(f), case=cli_case, user="choi", password="auditor-pass")
     assert code == 4 and "auditor may not capture" in err and err.count("\n") == 1
 
 

@@ -154,7 +154,8 @@ def test_ingest_folder_hashes_metadata_and_exif(case: Case) -> None:
     assert original.mime == "image/jpeg" and original.size == len(data)
     exif = item.metadata["exif"]
     assert exif["make"] == "Apple" and exif["model"] == "iPhone 4S"
-    assert exif["gps"]["latitude"] == pytest.approx(59.3325472) and exif["gps"]["longitude"] == pytest.approx(18.0649417)
+    assert exif["gps"]["latitude"] == pytest.approx(59.3325472)
+    assert exif["gps"]["longitude"] == pytest.approx(18.0649417)
     assert exif["datetime_original"] == "2014:09:01 15:03:47"
     assert item.metadata["file"]["original_path"].endswith(item.title)
     assert {"modified", "accessed", "changed"} <= set(item.metadata["file"])
