@@ -75,7 +75,7 @@ def test_users_and_role_errors(cli: Cli, cli_case: Path, tmp_path: Path) -> None
 
 
 def test_errors_are_one_line_and_nonzero(cli: Cli, cli_case: Path, tmp_path: Path) -> None:
-    code, out, err = cli("list", case=cli_case, password="wrong-password")
+    code, _, err = cli("list", case=cli_case, password="wrong-password")
     assert code == 3 and "Wrong user name or password" in err and err.count("\n") == 1
     code, _, err = cli("list", case=tmp_path)
     assert code != 0 and "not an Evidence Kit case" in err
