@@ -41,10 +41,12 @@ from .errors import (
     NotFoundError,
 )
 from .filetypes import is_image, sniff_mime
+from .logs import get_logger
 from .objects import ObjectStore, StoredObject
 from .progress import CancelToken, ProgressCallback
 from .roles import Permission, Role, parse_role, require
 
+_log = get_logger("case")
 DB_FILE = "case.db"
 HEAD_FILE = "ledger-head.json"
 LOCK_FILE = "case.lock"
@@ -346,8 +348,14 @@ class Case:
         slots = keyslots.read(path)
         if not (path / DB_FILE).is_file():
             raise NotACaseError(f"{path} is not an Evidence Kit case (no {DB_FILE}).")
-        unlocked = keyslots.unlock(slots, user, password)
-        return cls._open_unlocked(path, user, unlocked)
+        try:
+            unlocked = keyslots.unlock(slots, user, password)
+        except AuthenticationError:
+            _log.warning("unlock refused (wrong user name or password)")
+            raise
+        case = cls._open_unlocked(path, user, unlocked)
+        _log.info("case %s opened by %s (%s)", case.info.number, user, case.user.role)
+        return case
 
     @classmethod
     def _open_unlocked(cls, path: Path, user: str, unlocked: keyslots.Unlocked) -> Case:
@@ -765,6 +773,8 @@ class Case:
         from .verify import verify_case
 
         report = verify_case(self, progress=progress, cancel=cancel, check_objects=check_objects)
+        _log.info("verification: ok=%s events=%d items=%d problems=%d", report.ok, report.events, report.items,
+                  len(report.problems))
         if record:
             self.record_event(ledger.VERIFIED, "", {"ok": 1 if report.ok else 0,
                                                     "problems": len(report.problems),
@@ -949,6 +959,7 @@ class ItemDraft:
             case._event(self.action, exhibit, details)
         case._write_head()
         self.item = case.item(item_id)
+        _log.info("item %s committed: kind=%s artifacts=%d", exhibit, self.kind, len(self.artifacts))
         from .hooks import run_item_committed
 
         self.hook_failures = run_item_committed(case, self.item)
