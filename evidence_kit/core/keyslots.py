@@ -109,7 +109,7 @@ def unlock(data: dict[str, Any], user: str, password: str) -> Unlocked:
         salt = crypto.b64d(slot["salt"])
         wrapped_cmk = crypto.b64d(slot["cmk"])
         wrapped_sk = crypto.b64d(slot["signing_key"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         crypto.derive_password_key(password, b"\0" * 16, crypto.default_argon2_params())
         raise AuthenticationError(_BAD_LOGIN) from None
     kek = crypto.derive_password_key(password, salt, params)
