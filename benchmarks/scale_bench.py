@@ -11,6 +11,7 @@ per 10x step. The baseline for each size is the cost of reading the ledger rows 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -103,7 +104,7 @@ def main() -> None:
                   f"first page {r['page'] * 1000:5.1f} ms | search {r['search'] * 1000:6.1f} ms | "
                   f"verify {r['verify']:6.1f} s = {r['verify'] / r['rows']:.1f}x reading the ledger rows "
                   f"({r['rows']:.2f} s) | peak {r['peak_mb']:.0f} MB", flush=True)
-    for a, b in zip(results, results[1:], strict=False):
+    for a, b in itertools.pairwise(results):
         f = b["n"] / a["n"]
         print(f"growth {a['n']}->{b['n']} ({f:.0f}x): open {b['open'] / a['open']:.1f}x, "
               f"page {b['page'] / a['page']:.1f}x, search {b['search'] / a['search']:.1f}x, "
