@@ -39,6 +39,7 @@ from .errors import (
     IntegrityError,
     NotACaseError,
     NotFoundError,
+    StorageFullError,
 )
 from .filetypes import is_image, sniff_mime
 from .logs import get_logger
@@ -718,6 +719,13 @@ class Case:
 
             try:
                 item = self._ingest_file(f, note=note, tags=tag_list, progress=file_progress, cancel=cancel)
+            except StorageFullError as exc:
+                # Every later file would fail too: report them as not ingested and stop.
+                result.failures.append(IngestFailure(str(f), exc.message))
+                rest = files[files.index(f) + 1:]
+                result.failures += [IngestFailure(str(r), "not ingested: the disk is full / 디스크 공간 부족")
+                                    for r in rest]
+                break
             except (OSError, InputError) as exc:
                 msg = exc.message if isinstance(exc, EvidenceKitError) else (exc.strerror or str(exc))
                 result.failures.append(IngestFailure(str(f), msg))
