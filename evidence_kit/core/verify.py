@@ -96,6 +96,11 @@ def verify_case(case: Case, *, progress: ProgressCallback | None = None, cancel:
         report.problems.append(Problem("item", f"captured in event #{seq} but missing from the case",
                                        exhibit=exhibit, seq=seq))
 
+    # 3b. RFC 3161 tokens against what they stamped (items' artifact hashes, ledger events).
+    from .timestamps import verify_case_timestamps
+
+    report.problems.extend(verify_case_timestamps(case))
+
     # 4. Every object: decrypt, authenticate every chunk, recompute every hash.
     if check_objects:
         total = sum(int(refs[0][1]["size"]) for refs in objects.values())
