@@ -101,23 +101,31 @@ def obscure(im: Image.Image) -> Image.Image:
     return blocky.filter(ImageFilter.GaussianBlur(radius=max(w, h) / (PIXEL_BLOCKS * 1.5)))
 
 
-def thumbnail_image(data: bytes, max_px: int = DEFAULT_MAX_PX, blur: bool = True) -> Image.Image:
-    """The preview as an RGB image of at most max_px on its longer side."""
+def thumbnail_image(data: bytes, max_px: int = DEFAULT_MAX_PX, blur: bool = True,
+                    max_aspect: float | None = None) -> Image.Image:
+    """The preview as an RGB image of at most max_px on its longer side.
+
+    max_aspect (height / width) keeps only the top of very tall images (full-page screenshots),
+    which would otherwise shrink to an unreadable sliver.
+    """
     if max_px < 8:
         raise ValueError("max_px must be at least 8")
     im = open_bounded(data, max_px)
+    if max_aspect is not None and im.height > im.width * max_aspect:
+        im = im.crop((0, 0, im.width, max(1, round(im.width * max_aspect))))
     im.thumbnail((max_px, max_px), Image.Resampling.LANCZOS, reducing_gap=2.0)
     im = _flatten(im)
     return obscure(im) if blur else im
 
 
-def thumbnail(data: bytes, max_px: int = DEFAULT_MAX_PX, blur: bool = True) -> bytes:
+def thumbnail(data: bytes, max_px: int = DEFAULT_MAX_PX, blur: bool = True,
+              max_aspect: float | None = None) -> bytes:
     """A PNG preview of an image, at most max_px on its longer side, blurred unless blur=False.
 
     Raises ImageDecodeError (an InputError) for anything that is not a decodable, safely sized
     image: the caller shows a placeholder instead.
     """
-    im = thumbnail_image(data, max_px, blur)
+    im = thumbnail_image(data, max_px, blur, max_aspect)
     out = io.BytesIO()
     # Level 1: a preview is re-made on demand, so encoding speed beats a few KB.
     im.save(out, "PNG", compress_level=1)

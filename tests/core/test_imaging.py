@@ -200,3 +200,12 @@ def test_real_fixture_images_all_decode(path: Path) -> None:
 def test_max_px_must_be_sane() -> None:
     with pytest.raises(ValueError):
         imaging.thumbnail(PHOTO.read_bytes(), 2)
+
+
+def test_max_aspect_keeps_the_top_of_a_tall_screenshot() -> None:
+    page = Image.new("RGB", (400, 4000), "white")
+    ImageDraw.Draw(page).rectangle((0, 0, 399, 399), fill="black")  # the top screenful is black
+    out = _open(thumbnail(_png(page), 200, blur=False, max_aspect=1.5))
+    assert out.size == (133, 200)
+    assert out.getpixel((60, 20)) == (0, 0, 0)
+    assert out.getpixel((60, 190)) == (255, 255, 255)
