@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tsa_testing import TsaServer, build_response, make_authority, make_tsa_cert
+from tests.tsa_testing import TsaServer, build_response, make_authority, make_tsa_cert
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
