@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tsa_testing import TsaServer, build_response, make_authority, make_tsa_cert
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
@@ -30,6 +29,7 @@ from evidence_kit.core.timestamps import (
     timestamps,
     verify_token,
 )
+from tests.tsa_testing import TsaServer, build_response, make_authority, make_tsa_cert
 
 DIGEST = hashlib.sha256(b"evidence").digest()
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
