@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -548,18 +549,28 @@ def _stamp(case: Case, subject_kind: str, subject: str, digest: bytes, item_ref:
     urls, settings = _configured(tsa_urls)
     if not urls:
         return StampResult()
-    answers: list[tuple[str, TimestampResponse]] = []
-    failures: list[TsaFailure] = []
-    for i, url in enumerate(urls):
-        if progress is not None:
-            progress(i, len(urls), url)
+    # Authorities are asked in parallel (a slow one does not delay the others); results are
+    # kept in the configured order so the ledger event is the same whatever answered first.
+    outcome: dict[str, TimestampResponse | TsaFailure] = {}
+
+    def ask(url: str) -> TimestampResponse | TsaFailure:
         try:
-            answers.append((url, request_timestamp(url, digest, timeout=timeout or DEFAULT_TIMEOUT_S,
-                                                   proxy=settings.proxy)))
+            return request_timestamp(url, digest, timeout=timeout or DEFAULT_TIMEOUT_S, proxy=settings.proxy)
         except EvidenceKitError as exc:
-            failures.append(TsaFailure(url, exc.message))
+            return TsaFailure(url, exc.message)
+        except Exception as exc:  # never lose a capture to a bug in a remote answer
+            return TsaFailure(url, f"Unexpected error ({type(exc).__name__}). / 예기치 않은 오류입니다.")
+
     if progress is not None:
-        progress(len(urls), len(urls), "")
+        progress(0, len(urls), urls[0])
+    with ThreadPoolExecutor(max_workers=min(len(urls), 8), thread_name_prefix="tsa") as pool:
+        futures = {pool.submit(ask, url): url for url in urls}
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(urls), futures[future])
+    answers = [(url, r) for url in urls if isinstance(r := outcome[url], TimestampResponse)]
+    failures = [r for url in urls if isinstance(r := outcome[url], TsaFailure)]
     at = ledger.utc_now_ms()
     details: dict[str, Any] = {"subject_kind": subject_kind, "subject": subject, "digest_alg": DIGEST_ALG,
                                "digest": digest.hex(), **extra_details}
@@ -604,6 +615,16 @@ def stamp_ledger_head(case: Case, progress: ProgressCallback | None = None, *,
     """Stamp the hash of the newest ledger event (which the whole chain before it depends on)."""
     seq, head = case.ledger_head()
     return _stamp(case, "ledger", str(seq), bytes.fromhex(head), "", {"seq": seq}, tsa_urls, timeout, progress)
+
+
+def stamp_capture(case: Case, item: Item | str, progress: ProgressCallback | None = None, *,
+                  tsa_urls: Sequence[str] | None = None,
+                  timeout: float | None = None) -> tuple[StampResult, StampResult]:
+    """After a capture: stamp the item, then the ledger head (which now includes the item's
+    creation and timestamp events). Returns both results; never raises for network trouble."""
+    item_result = stamp_item(case, item, progress, tsa_urls=tsa_urls, timeout=timeout)
+    head_result = stamp_ledger_head(case, progress, tsa_urls=tsa_urls, timeout=timeout)
+    return item_result, head_result
 
 
 def _record_from_row(r: Any) -> TimestampRecord:
@@ -720,6 +741,6 @@ def token_json(record: TimestampRecord) -> dict[str, Any]:
 __all__ = [
     "TIMESTAMP_FAILED", "StampResult", "TimestampError", "TimestampRecord", "TokenCheck", "TsaFailure",
     "build_request", "item_digest", "item_digest_from_listing", "item_listing", "parse_response",
-    "request_timestamp", "stamp_item", "stamp_ledger_head", "timestamps", "verify_case_timestamps",
+    "request_timestamp", "stamp_capture", "stamp_item", "stamp_ledger_head", "timestamps", "verify_case_timestamps",
     "verify_token",
 ]

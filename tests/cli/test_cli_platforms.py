@@ -128,6 +128,11 @@ def test_timestamp_items_and_ledger_then_verify(cli: Cli, cli_case: Path, tsa: T
     assert len(json.loads(out)) == 3
     code, out, err = cli("verify", case=cli_case)
     assert code == 0 and "VERIFIED" in out, out + err
+    code, out, _ = cli("timestamp", "--list", "--json", case=cli_case)
+    rows = json.loads(out)
+    assert len(rows) == 3 and all(r["token_ok"] == 1 for r in rows)
+    code, out, _ = cli("timestamp", "--list", "E0001", case=cli_case)
+    assert code == 0 and "2026-077-E0001" in out and "ledger" not in out and " ok" in out
 
 
 def test_timestamp_failure_exits_non_zero_and_is_logged(cli: Cli, cli_case: Path, tsa: TsaServer) -> None:

@@ -287,3 +287,26 @@ def test_stamped_ledger_event_rewritten_is_reported(case: Case, tsa: TsaServer) 
     _raw(case, "UPDATE timestamps SET subject = '1', digest = ? WHERE id = ?", "00" * 32, rec.id)
     texts = [str(p) for p in case.verify(record=False, check_objects=False).problems]
     assert any("has changed since it was stamped" in t for t in texts)
+
+
+def test_authorities_are_asked_in_parallel_and_kept_in_order(case: Case, tsa: TsaServer, tmp_path: Path) -> None:
+    exhibit = _ingest(case, tmp_path)
+    seen: list[tuple[int, int, str]] = []
+    result = stamp_item(case, exhibit, lambda d, t, m: seen.append((d, t, m)),
+                        tsa_urls=[tsa.url("/hang"), tsa.url("/tsa"), tsa.url("/tsa?second")], timeout=1)
+    assert [r.tsa_url for r in result] == [tsa.url("/tsa"), tsa.url("/tsa?second")]
+    assert [f.tsa_url for f in result.failures] == [tsa.url("/hang")]
+    assert seen[-1][:2] == (3, 3)
+    ev = case.events(action=ledger.TIMESTAMPED)[-1]
+    assert [t["tsa_url"] for t in ev.details["tokens"]] == [tsa.url("/tsa"), tsa.url("/tsa?second")]
+
+
+def test_stamp_capture_stamps_item_then_head(case: Case, tsa: TsaServer, tmp_path: Path) -> None:
+    from evidence_kit.core.timestamps import stamp_capture
+
+    exhibit = _ingest(case, tmp_path)
+    item_result, head_result = stamp_capture(case, exhibit, tsa_urls=[tsa.url("/tsa")])
+    assert item_result.ok and head_result.ok
+    # The head stamped is the item's own timestamped event: the whole chain up to it is covered.
+    assert head_result[0].subject == str(item_result.event_seq)
+    assert case.verify(record=False).ok

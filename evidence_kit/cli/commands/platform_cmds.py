@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     stamp = sub.add_parser("timestamp", help="get RFC 3161 timestamps for items and the ledger head now")
     stamp.add_argument("items", nargs="*", metavar="ITEM", help="exhibit numbers (E0001 or the full form)")
     stamp.add_argument("--no-ledger", action="store_true", help="do not stamp the ledger head")
+    stamp.add_argument("--list", action="store_true", help="list the tokens stored in the case (sends nothing)")
     add_json_flag(stamp)
     stamp.set_defaults(handler=cmd_timestamp)
 
@@ -187,6 +188,8 @@ def cmd_ntp(args: argparse.Namespace) -> int:
 def cmd_timestamp(args: argparse.Namespace) -> int:
     from ...core.timestamps import StampResult, stamp_item, stamp_ledger_head
 
+    if args.list:
+        return _list_tokens(args)
     if not Settings.load().tsa_urls:
         raise InputError("No timestamp authority is configured: add one with `evidence-kit config tsa add URL`. / "
                          "타임스탬프 기관이 설정되지 않았습니다.")
@@ -214,6 +217,30 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
     if failed:
         raise _StampFailed(f"No timestamp was obtained for {', '.join(failed)}; the failure is recorded in the "
                            "custody ledger. / 타임스탬프를 받지 못했습니다.")
+    return 0
+
+
+def _list_tokens(args: argparse.Namespace) -> int:
+    from ...core.timestamps import timestamps, verify_token
+
+    with open_case(args) as case:
+        records = timestamps(case)
+        if args.items:
+            wanted = {case.item(ref).exhibit for ref in args.items}
+            records = [r for r in records if r.subject in wanted]
+    rows = []
+    for r in records:
+        check = verify_token(r.token, bytes.fromhex(r.digest), r.tsa_certs, digest_alg=r.digest_alg)
+        rows.append({**r.to_json(), "token_ok": 1 if check.ok else 0, "check": check.message})
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("No timestamp tokens in this case. / 타임스탬프 토큰이 없습니다.")
+    for row in rows:
+        subject = row["subject"] if row["subject_kind"] == "item" else f"ledger #{row['subject']}"
+        status = "ok" if row["token_ok"] else f"INVALID: {row['check']}"
+        print(f"#{row['id']}  {subject}  {row['gen_time']}  {row['tsa_url']}  serial {row['serial']}  {status}")
     return 0
 
 
