@@ -207,6 +207,27 @@ def _name(name: Any) -> str:
         return ""
 
 
+def _cert(der: bytes) -> ax509.Certificate:
+    """Load a certificate keeping its received bytes: asn1crypto re-encodes a certificate whose
+    extensions were read, which is slow and could differ from what was signed and hashed."""
+    cert = ax509.Certificate.load(der)
+    cert._ek_der = der
+    return cert
+
+
+def _der(cert: ax509.Certificate) -> bytes:
+    der = getattr(cert, "_ek_der", None)
+    return der if der is not None else bytes(cert.dump())
+
+
+def _crypto(cert: ax509.Certificate) -> x509.Certificate:
+    loaded = getattr(cert, "_ek_crypto", None)
+    if loaded is None:
+        loaded = x509.load_der_x509_certificate(_der(cert))
+        cert._ek_crypto = loaded
+    return loaded
+
+
 def _load_certs(source: bytes | str | Sequence[bytes | str] | None) -> list[ax509.Certificate]:
     """Certificates from DER bytes, a PEM text/blob (one or many), or a list of either."""
     if source is None:
@@ -219,16 +240,16 @@ def _load_certs(source: bytes | str | Sequence[bytes | str] | None) -> list[ax50
             from asn1crypto import pem
 
             for _type, _headers, der in pem.unarmor(data, multiple=True):
-                out.append(ax509.Certificate.load(der))
+                out.append(_cert(bytes(der)))
         elif data:
-            out.append(ax509.Certificate.load(data))
+            out.append(_cert(data))
     return out
 
 
 def certs_to_pem(certs: Iterable[ax509.Certificate]) -> str:
     from asn1crypto import pem
 
-    return "".join(pem.armor("CERTIFICATE", c.dump()).decode("ascii") for c in certs)
+    return "".join(pem.armor("CERTIFICATE", _der(c)).decode("ascii") for c in certs)
 
 
 def _fail(message: str, **kw: Any) -> TokenCheck:
@@ -237,7 +258,7 @@ def _fail(message: str, **kw: Any) -> TokenCheck:
 
 def _verify_sig(cert: ax509.Certificate, signature: bytes, data: bytes, sig_algo: str, hash_name: str,
                 pss_params: Any = None) -> bool:
-    key = x509.load_der_x509_certificate(cert.dump()).public_key()
+    key = _crypto(cert).public_key()
     hash_cls = _HASHES.get(hash_name)
     try:
         if isinstance(key, rsa.RSAPublicKey):
@@ -288,18 +309,17 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
     for _ in range(10):
         if current.self_signed in ("maybe", "yes") and current.issuer == current.subject:
             try:
-                cc = x509.load_der_x509_certificate(current.dump())
+                cc = _crypto(current)
                 cc.verify_directly_issued_by(cc)
             except (InvalidSignature, ValueError, TypeError):
                 return chain, f"the self-signed certificate {_name(current.subject)!r} has a bad signature"
             return chain, ""
         issuer = None
         for cand in candidates:
-            if cand.subject != current.issuer or cand.dump() == current.dump():
+            if cand.subject != current.issuer or _der(cand) == _der(current):
                 continue
             try:
-                x509.load_der_x509_certificate(current.dump()).verify_directly_issued_by(
-                    x509.load_der_x509_certificate(cand.dump()))
+                _crypto(current).verify_directly_issued_by(_crypto(cand))
             except (InvalidSignature, ValueError, TypeError):
                 continue
             issuer = cand
@@ -319,7 +339,7 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
 def _check_tsa_cert(cert: ax509.Certificate, gen_time: datetime) -> str:
     """RFC 3161 §2.3: the signing certificate has exactly one extended key usage, timeStamping,
     marked critical. It must also be valid at genTime."""
-    cc = x509.load_der_x509_certificate(cert.dump())
+    cc = _crypto(cert)
     try:
         ext = cc.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
@@ -387,10 +407,11 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     if len(signer_infos) != 1:
         return _fail(f"the token has {len(signer_infos)} signatures instead of one", **base)
     si = signer_infos[0]
-    certs = [c.chosen for c in (sd["certificates"] or []) if c.name == "certificate"]
+    certs = [_cert(bytes(c.chosen.dump())) for c in (sd["certificates"] or []) if c.name == "certificate"]
     extra = _load_certs(tsa_certs)
     roots = _load_certs(trust_roots)
-    pool = certs + [c for c in extra if all(c.dump() != k.dump() for k in certs)]
+    known = {_der(c) for c in certs}
+    pool = certs + [c for c in extra if _der(c) not in known]
     signer = _find_signer(si["sid"], pool)
     if signer is None:
         return _fail("the authority's signing certificate is neither in the token nor among the stored "
@@ -402,6 +423,11 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     attrs = si["signed_attrs"]
     if not attrs:
         return _fail("the token has no signed attributes", **base)
+    # The signature covers the attributes as received, re-tagged from [0] IMPLICIT to SET (RFC 5652
+    # §5.4). Taken before any attribute is read: asn1crypto re-encodes what was read (filling in
+    # defaults), which could differ from the signed bytes.
+    raw_attrs = attrs.dump()
+    signed_bytes = b"\x31" + raw_attrs[1:]
     found: dict[str, Any] = {}
     for attr in attrs:
         name = attr["type"].native
@@ -414,7 +440,7 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     if md is None or md.native != hashlib.new(hash_name, tst_der).digest():
         return _fail("the signed message digest does not match the token's content (the TSTInfo was "
                      "altered)", **base)
-    signer_der = signer.dump()
+    signer_der = _der(signer)
     v2, v1 = found.get("signing_certificate_v2"), found.get("signing_certificate")
     if v2 is not None:
         ess = v2["certs"][0]
@@ -426,7 +452,6 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
             return _fail("the ESSCertID attribute does not name the signing certificate", **base)
     else:
         return _fail("the token does not name its signing certificate (no ESSCertID attribute)", **base)
-    signed_bytes = attrs.untag().dump(force=True)
     sig_algo = si["signature_algorithm"].signature_algo if si["signature_algorithm"]["algorithm"].native not in (
         "rsassa_pkcs1v15", "rsa") else "rsassa_pkcs1v15"
     pss = si["signature_algorithm"]["parameters"] if sig_algo == "rsassa_pss" else None
@@ -440,8 +465,8 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     if chain_problem:
         return _fail(chain_problem, **base)
     if roots:
-        root_ders = {r.dump() for r in roots}
-        trusted = any(c.dump() in root_ders for c in chain)
+        root_ders = {_der(r) for r in roots}
+        trusted = any(_der(c) in root_ders for c in chain)
         base["trusted"] = trusted
         if not trusted:
             return _fail("the authority's certificate does not chain to a trusted root", **base)
@@ -486,7 +511,8 @@ def parse_response(data: bytes, digest: bytes, nonce: int | None, *, digest_alg:
     if not check.ok:
         raise TimestampError(f"The authority's token was refused: {check.message}. / "
                              "타임스탬프 토큰 검증에 실패했습니다.")
-    certs = [c.chosen for c in (token["content"]["certificates"] or []) if c.name == "certificate"]
+    certs = [_cert(bytes(c.chosen.dump())) for c in (token["content"]["certificates"] or [])
+             if c.name == "certificate"]
     return TimestampResponse(token_der, check, certs_to_pem(certs), status)
 
 

@@ -310,3 +310,54 @@ def test_stamp_capture_stamps_item_then_head(case: Case, tsa: TsaServer, tmp_pat
     # The head stamped is the item's own timestamped event: the whole chain up to it is covered.
     assert head_result[0].subject == str(item_result.event_seq)
     assert case.verify(record=False).ok
+
+
+_TOKEN_CACHE: dict[str, bytes] = {}
+
+
+def _valid_token() -> bytes:
+    if "t" not in _TOKEN_CACHE:
+        from tests.tsa_testing import shared_authority
+
+        nonce = new_nonce()
+        auth = shared_authority()
+        _TOKEN_CACHE["t"] = parse_response(build_response(auth, build_request(DIGEST, nonce)), DIGEST, nonce).token
+    return _TOKEN_CACHE["t"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.integers(min_value=0), st.integers(min_value=1, max_value=255))
+@settings(max_examples=250, deadline=None)
+def test_any_single_byte_change_is_refused_or_harmless_never_a_crash(position: int, flip: int) -> None:
+    token = bytearray(_valid_token())
+    pos = position % len(token)
+    token[pos] ^= flip
+    check = verify_token(bytes(token), DIGEST)
+    assert isinstance(check.ok, bool) and check.message
+    # The TSTInfo (time, imprint, serial, nonce), the signed attributes and the signature are
+    # covered: a change in any of them is refused.
+    if check.ok:
+        assert not any(start <= pos < end for start, end in _covered_ranges()), f"byte {pos} change accepted"
+
+
+def _covered_ranges() -> list[tuple[int, int]]:
+    from asn1crypto import cms
+
+    token = _valid_token()
+    sd = cms.ContentInfo.load(token)["content"]
+    tst = sd["encap_content_info"]["content"].contents
+    si = sd["signer_infos"][0]
+    attrs = si["signed_attrs"].dump()
+    sig = si["signature"].contents
+    return [(token.find(part), token.find(part) + len(part)) for part in (tst, attrs, sig)]
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=200, deadline=None)
+def test_random_bytes_are_refused_not_crashed(data: bytes) -> None:
+    assert not verify_token(data, DIGEST).ok
+    with pytest.raises(TimestampError):
+        parse_response(data, DIGEST, 1)
