@@ -501,17 +501,16 @@ def parse_response(data: bytes, digest: bytes, nonce: int | None, *, digest_alg:
         raise TimestampError(f"The authority refused the request ({status}{': ' + text if text else ''}). / "
                              "타임스탬프 기관이 요청을 거부했습니다.")
     try:
-        token = tsp.TimeStampResp.load(data)["time_stamp_token"]
-        token.native  # noqa: B018 - parse now, so a damaged token is reported here
+        # The token's bytes exactly as received (nothing read yet, so asn1crypto re-encodes nothing).
+        token_der = bytes(tsp.TimeStampResp.load(data)["time_stamp_token"].dump())
     except (ValueError, TypeError, KeyError):
         raise TimestampError("The authority granted the request but sent no readable token. / "
                              "토큰이 없습니다.") from None
-    token_der = bytes(token.dump())
     check = verify_token(token_der, digest, None, digest_alg=digest_alg, nonce=nonce, trust_roots=trust_roots)
     if not check.ok:
         raise TimestampError(f"The authority's token was refused: {check.message}. / "
                              "타임스탬프 토큰 검증에 실패했습니다.")
-    certs = [_cert(bytes(c.chosen.dump())) for c in (token["content"]["certificates"] or [])
+    certs = [_cert(bytes(c.chosen.dump())) for c in (cms.ContentInfo.load(token_der)["content"]["certificates"] or [])
              if c.name == "certificate"]
     return TimestampResponse(token_der, check, certs_to_pem(certs), status)
 
