@@ -50,6 +50,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from . import ledger
 from .errors import EvidenceKitError, InputError
+from .logs import get_logger
 from .progress import ProgressCallback
 from .roles import Permission
 from .settings import Settings
@@ -70,6 +71,19 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha512": hashes.SHA512, "sha3_256": hashes.SHA3_256, "sha3_384": hashes.SHA3_384,
     "sha3_512": hashes.SHA3_512,
 }
+
+
+_log = get_logger("timestamps")
+
+
+def _host(url: str) -> str:
+    """An authority named in the log by its host only (no path or query)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
 
 
 class TimestampError(EvidenceKitError):
@@ -605,6 +619,10 @@ def _stamp(case: Case, subject_kind: str, subject: str, digest: bytes, item_ref:
     if failures:
         details["failures"] = [{"tsa_url": f.tsa_url, "error": f.message} for f in failures]
     action = ledger.TIMESTAMPED if answers else TIMESTAMP_FAILED
+    _log.info("%s %s %s: %d token(s), %d failure(s)", action, subject_kind, subject, len(answers), len(failures))
+    for f in failures:
+        reason = f.message.split(" / ")[0].replace(f.tsa_url, _host(f.tsa_url))[:200]
+        _log.warning("timestamp authority %s failed: %s", _host(f.tsa_url), reason)
     records: list[TimestampRecord] = []
     with case.transaction(Permission.CAPTURE) as event:
         ev = event(action, item_ref, details)
