@@ -368,6 +368,14 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
     ("http://[::1", None, None, "http://[::1", {}, None),
     ("https://", None, None, "https://", {}, None),
     ("", None, None, "", {}, None),
+    # look-alikes: what a browser would open decides
+    ("https://evil.example\\@x.com/someone/status/1", None, None, "https://evil.example/@x.com/someone/status/1", {},
+     None),
+    ("https://x.com@evil.example/someone/status/1", None, None, "https://evil.example/someone/status/1", {}, None),
+    ("https://evil.example#@t.me/durov/1", None, None, "https://evil.example/", {}, None),
+    ("https://х.com/someone/status/1", None, None, "https://xn--u1a.com/someone/status/1", {}, None),  # Cyrillic х
+    (f"https://x.com\\someone\\status\\{S}", "x", "post", XS, {"status_id": S}, "someone"),
+    ("https://t.me./durov/5", "telegram", "message", "https://t.me/durov/5", {"message_id": "5"}, "durov"),
     ("https://bit.ly/3abcDEF", None, "short_link", "https://bit.ly/3abcDEF", {}, None),
     ("https://t.co/AbC123xyz", None, "short_link", "https://t.co/AbC123xyz", {}, None),
 ]
