@@ -13,6 +13,7 @@ import pytest
 from evidence_kit.core.case import Case
 from evidence_kit.core.settings import Settings
 from tests.conftest import FIXTURES, OFFICER, OFFICER_PW
+from tests.ntp_testing import NtpServer
 from tests.tsa_testing import TsaServer
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -98,6 +99,17 @@ def test_config_tsa_refuses_bad_urls(cli: Cli, bad: str) -> None:
     code, _, err = cli("config", "tsa", "add", bad)
     assert code == 2 and "not an http(s) URL" in err
     assert Settings.load().tsa_urls == []
+
+
+def test_config_ntp_check_measures_now(cli: Cli, ntp: NtpServer) -> None:
+    ntp.offset_s = 1.5
+    code, out, err = cli("config", "ntp", ntp.address, "--check")
+    assert code == 0, err
+    assert "Offset" in out and "stratum 2" in out
+    assert Settings.load().ntp_server == ntp.address
+    ntp.mode = "silent"
+    code, out, err = cli("config", "ntp", ntp.address, "--check")
+    assert code == 1 and "did not answer" in err
 
 
 def test_config_refusals(cli: Cli) -> None:
