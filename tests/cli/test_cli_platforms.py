@@ -147,6 +147,22 @@ def test_timestamp_items_and_ledger_then_verify(cli: Cli, cli_case: Path, tsa: T
     assert code == 0 and "2026-077-E0001" in out and "ledger" not in out and " ok" in out
 
 
+def test_timestamp_list_against_trusted_roots(cli: Cli, cli_case: Path, tsa: TsaServer, tmp_path: Path) -> None:
+    from tests.tsa_testing import make_authority
+
+    assert cli("config", "tsa", "add", tsa.url("/tsa"))[0] == 0
+    assert cli("timestamp", "E0001", case=cli_case)[0] == 0
+    ca, _ = tsa.write_pems(tmp_path)
+    code, out, _ = cli("timestamp", "--list", "--json", "--ca", str(ca), case=cli_case)
+    assert code == 0 and all(r["trusted"] is True for r in json.loads(out))
+    other = tmp_path / "other-ca.pem"
+    other.write_bytes(make_authority().ca_pem)
+    code, out, _ = cli("timestamp", "--list", "--ca", str(other), case=cli_case)
+    assert code == 1 and "does not chain to a trusted root" in out
+    code, _, err = cli("timestamp", "--list", "--ca", str(tmp_path / "missing.pem"), case=cli_case)
+    assert code == 2 and "Cannot read" in err
+
+
 def test_timestamp_failure_exits_non_zero_and_is_logged(cli: Cli, cli_case: Path, tsa: TsaServer) -> None:
     assert cli("config", "tsa", "add", tsa.url("/http-error"))[0] == 0
     code, _, err = cli("timestamp", "E0001", case=cli_case)
