@@ -361,3 +361,47 @@ def test_random_bytes_are_refused_not_crashed(data: bytes) -> None:
     assert not verify_token(data, DIGEST).ok
     with pytest.raises(TimestampError):
         parse_response(data, DIGEST, 1)
+
+
+# -- interoperability: tokens made by OpenSSL's own TSA (`openssl ts -reply`) ------------------
+@needs_openssl
+@pytest.mark.parametrize(("ess_alg", "with_chain"), [("sha1", False), ("sha256", True)])
+def test_tokens_made_by_openssl_tsa_verify(tmp_path: Path, ess_alg: str, with_chain: bool) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.tsa_testing import shared_authority
+
+    auth = shared_authority()
+    key = auth.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+    (tmp_path / "tsa.key").write_bytes(key)
+    (tmp_path / "tsa.pem").write_bytes(auth.tsa_pem)
+    (tmp_path / "ca.pem").write_bytes(auth.ca_pem)
+    (tmp_path / "serial").write_text("01\n")
+    (tmp_path / "tsa.cnf").write_text(f"""
+[ tsa ]
+default_tsa = tsa_config
+[ tsa_config ]
+serial = {tmp_path}/serial
+signer_cert = {tmp_path}/tsa.pem
+signer_key = {tmp_path}/tsa.key
+signer_digest = sha256
+certs = {tmp_path}/ca.pem
+default_policy = 1.2.3.4.1
+digests = sha256
+accuracy = secs:1
+ordering = no
+tsa_name = yes
+ess_cert_id_chain = {"yes" if with_chain else "no"}
+ess_cert_id_alg = {ess_alg}
+""")
+    nonce = new_nonce()
+    (tmp_path / "req.tsq").write_bytes(build_request(DIGEST, nonce))
+    subprocess.run(["openssl", "ts", "-reply", "-config", str(tmp_path / "tsa.cnf"), "-queryfile",
+                    str(tmp_path / "req.tsq"), "-out", str(tmp_path / "resp.tsr")], check=True, capture_output=True)
+    resp = parse_response((tmp_path / "resp.tsr").read_bytes(), DIGEST, nonce, trust_roots=auth.ca_pem)
+    assert resp.check.ok and resp.check.trusted is True and resp.check.policy == "1.2.3.4.1"
+    assert "BEGIN CERTIFICATE" in resp.certs_pem
+    assert not verify_token(resp.token, hashlib.sha256(b"other").digest()).ok
+    with pytest.raises(TimestampError, match="nonce"):
+        parse_response((tmp_path / "resp.tsr").read_bytes(), DIGEST, nonce + 1)
