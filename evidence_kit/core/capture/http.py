@@ -17,6 +17,7 @@ import hashlib
 import socket
 import ssl
 import time
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -277,7 +278,10 @@ class Fetcher:
                 raise TlsError(f"The HTTPS certificate of {_host(url)} did not verify ({reason}); nothing was "
                                "captured. Allow invalid TLS to capture it anyway (it will be marked). / "
                                "HTTPS 인증서를 검증할 수 없습니다. 허용하면 표시와 함께 수집합니다.") from None
-            return self._request(url, method, referer, max_bytes, accept, deadline, False, tls_error=reason)
+            with warnings.catch_warnings():
+                # we record and flag the failed verification ourselves
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                return self._request(url, method, referer, max_bytes, accept, deadline, False, tls_error=reason)
 
     def _request(self, url: str, method: str, referer: str, max_bytes: int | None, accept: str | None,
                  deadline: float | None, verify: bool | str, tls_error: str) -> Hop:
@@ -352,7 +356,7 @@ class Fetcher:
             declared = int(hop.header("Content-Length") or 0)
         size = 0
         try:
-            for chunk in raw.stream(CHUNK, decode_content=False):
+            for chunk in _chunks(raw):
                 if self.cancel is not None:
                     self.cancel.raise_if_cancelled()
                 if size + len(chunk) > limit:
@@ -379,6 +383,19 @@ class Fetcher:
 
 
 # -- helpers --------------------------------------------------------------------------------
+def _chunks(raw: urllib3.HTTPResponse) -> Iterator[bytes]:
+    """The body as it arrives: read1 returns whatever is there, so a stall or a time limit
+    loses nothing already received (read(n) would wait for n bytes, then drop them)."""
+    if raw.chunked:
+        yield from raw.read_chunked(CHUNK, decode_content=False)
+        return
+    while True:
+        data = raw.read1(CHUNK, decode_content=False)
+        if not data:
+            return
+        yield data
+
+
 def _socket_of(raw: urllib3.HTTPResponse) -> socket.socket | None:
     conn = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
     sock = getattr(conn, "sock", None)

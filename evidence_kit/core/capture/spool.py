@@ -79,6 +79,10 @@ class EncryptedSpool(io.RawIOBase):
         self._pos = pos
         return pos
 
+    def flush(self) -> None:
+        if not self._file.closed:
+            self._file.flush()
+
     def tell(self) -> int:
         return self._pos
 
