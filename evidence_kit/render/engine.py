@@ -55,6 +55,8 @@ SLICE_HEIGHT = 4000
 _SETTLE_MS = 250
 _WATCHDOG_EXTRA_S = 20
 _WORLD = 1  # QWebEngineScript.ScriptWorldId.ApplicationWorld
+DOM_SCRIPT = ("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n' : '')"
+              " + document.documentElement.outerHTML")
 
 
 def prepare_environment() -> None:
@@ -192,7 +194,8 @@ class PageRenderer(QObject):
         self.out.timed_out = True
         self.out.errors.append(f"loading did not finish within {self.request.options.render_timeout_s} s; "
                                "captured as it was then")
-        self.page.triggerAction(QWebEnginePage.WebAction.Stop)
+        # No Stop: stopping a load that is still pending can discard the document itself;
+        # what is drawn so far is what the investigator would have seen.
         QTimer.singleShot(_SETTLE_MS, self._measure)
 
     def _on_watchdog(self) -> None:
@@ -316,12 +319,16 @@ class PageRenderer(QObject):
         self._js("window.scrollTo(0,0);", lambda _r: self._dom())
 
     def _dom(self) -> None:
-        self.page.toHtml(self._on_dom)
+        # outerHTML rather than toHtml(): toHtml returns an empty document while a load is
+        # still pending (a page that timed out), the DOM is there all the same.
+        self._js(DOM_SCRIPT, self._on_dom)
 
-    def _on_dom(self, html: str) -> None:
+    def _on_dom(self, html: Any) -> None:
         if self._finished:
             return
-        self.out.dom_html = html
+        self.out.dom_html = html if isinstance(html, str) else None
+        if self.out.dom_html is None:
+            self.out.errors.append("the DOM could not be read")
         self.out.title = self.page.title()
         self.out.final_url = self.page.url().toString()
         layout = QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,

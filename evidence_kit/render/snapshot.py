@@ -12,6 +12,7 @@ import contextlib
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QMarginsF, QObject, Signal
 from PySide6.QtGui import QPageLayout, QPageSize
@@ -19,7 +20,7 @@ from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage
 from PySide6.QtWidgets import QWidget
 
 from ..core.capture.web import RenderOutput, RenderRequest
-from .engine import PageRenderer, _png_bytes, engine_name
+from .engine import _WORLD, DOM_SCRIPT, PageRenderer, _png_bytes, engine_name
 
 
 class PageSnapshot(QObject):
@@ -53,7 +54,7 @@ class PageSnapshot(QObject):
             self._viewport_png = _png_bytes(image)
         else:
             self._viewport_png = b""
-        self.page.toHtml(self._on_dom)
+        self.page.runJavaScript(DOM_SCRIPT, _WORLD, self._on_dom)
 
     def abort(self, reason: str = "cancelled") -> None:
         if self._full is not None:
@@ -62,10 +63,10 @@ class PageSnapshot(QObject):
             self.out.errors.append(reason)
             self._finish()
 
-    def _on_dom(self, html: str) -> None:
+    def _on_dom(self, html: Any) -> None:
         if self._finished:
             return
-        self.out.dom_html = html
+        self.out.dom_html = html if isinstance(html, str) else None
         layout = QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                              QMarginsF(10, 10, 10, 10), QPageLayout.Unit.Millimeter)
         self.page.printToPdf(self._on_pdf, layout)
