@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
-from webcapture_servers import KOREAN_BODY, KOREAN_TITLE, closed_port, png_bytes, site  # noqa: F401
 
 from evidence_kit.core.capture import (
     CaptureOptions,
@@ -31,6 +30,7 @@ from evidence_kit.core.capture.web import _redact_proxy
 from evidence_kit.core.case import Case, Item
 from evidence_kit.core.errors import CancelledError
 from evidence_kit.core.progress import CancelToken
+from tests.webcapture_servers import KOREAN_BODY, KOREAN_TITLE, closed_port, png_bytes, site  # noqa: F401
 
 
 def opts(**kw: object) -> CaptureOptions:

@@ -8,11 +8,11 @@ from pathlib import Path
 import PySide6.QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication exists
 import pytest
 from PIL import Image
-from webcapture_servers import SCRIPT_TEXT, TALL_HEIGHT, site  # noqa: F401
 
 from evidence_kit.core.capture import CaptureOptions
 from evidence_kit.core.case import Case, Item
 from evidence_kit.render.webcapture import WebCaptureJob, capture_from_page, capture_url
+from tests.webcapture_servers import SCRIPT_TEXT, TALL_HEIGHT, site  # noqa: F401
 
 pytestmark = pytest.mark.webengine
 

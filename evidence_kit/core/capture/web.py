@@ -21,12 +21,11 @@ failure is a warning, never a lost capture.
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -245,7 +244,7 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
                                          started)
 
         report(4, TOTAL_STEPS, "Storing / 저장 중")
-        platform_info = _identify(url, [h.url for h in hops] + ([final.location] if final.location else []))
+        platform_info = _identify(url, [h.url for h in hops[1:]] + ([final.location] if final.location else []))
         meta = _item_metadata(url, hops, page_meta, render_out, media_summary, platform_info, warc)
         warc.add_metadata(final.url, {"tool": f"Evidence Kit {__version__}", "requested_url": url,
                                       "user_agent": opts.user_agent, "proxy": _redact_proxy(opts.proxy),
@@ -280,7 +279,7 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
         draft.details = {"final_url": final.url, "status": final.status, "server_ip": final.server_ip,
                          "tls_verified": None if final.tls is None else (1 if final.tls.verified else 0),
                          "flags": meta["flags"], "platform": draft.platform,
-                         "clock_offset": (clock or {}).get("offset") if clock else None}
+                         "clock_offset_s": (clock or {}).get("offset_s") if clock else None}
         cancel.raise_if_cancelled()
         report(5, TOTAL_STEPS, "Committing / 기록 중")
         item = draft.commit()
@@ -559,70 +558,41 @@ def _warc_name(url: str) -> str:
     return f"capture-{host}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.warc.gz"
 
 
-def _as_json(value: Any) -> Any:
-    if value is None:
-        return None
-    to_json = getattr(value, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, dict):
-        return value
-    return str(value)
+def _measure_clock(server: str, warnings: list[str]) -> dict[str, Any]:
+    from ..clock import measure_offset
 
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A function of a feature module that may not be installed in this build."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-def _measure_clock(server: str, warnings: list[str]) -> dict[str, Any] | None:
-    measure = _optional("evidence_kit.core.clock", "measure_offset")
-    if measure is None:
-        warnings.append("Clock offset not measured: this build has no NTP support. / NTP 기능이 없습니다.")
-        return {"server": server, "error": "not supported in this build"}
-    try:
-        reading = _as_json(measure(server))
-    except Exception as exc:
-        warnings.append(f"Clock offset could not be measured ({exc}). / 시각 오차를 측정하지 못했습니다.")
-        return {"server": server, "error": str(exc)[:200]}
-    if isinstance(reading, dict):
-        reading = {k: (repr(v) if isinstance(v, float) else v) for k, v in reading.items()}
-        err = reading.get("error")
-        if err:
-            warnings.append(f"Clock offset could not be measured ({err}). / 시각 오차를 측정하지 못했습니다.")
-    return reading if isinstance(reading, dict) else {"server": server, "reading": reading}
+    reading = measure_offset(server)  # never raises: an unreachable server is a reading with an error
+    if not reading.ok:
+        warnings.append(f"Clock offset not measured: {reading.error}")
+    return reading.to_json()
 
 
 def _identify(url: str, chain: list[str]) -> dict[str, Any] | None:
-    identify = _optional("evidence_kit.core.platforms", "identify")
-    if identify is None:
-        return None
+    from ..platforms import identify
+
     try:
-        info = identify(url, redirect_chain=tuple(chain))
-    except Exception:
+        return identify(url, redirect_chain=tuple(chain)).to_json()
+    except Exception:  # identify never raises by contract; a capture must not fail over it
         return None
-    data = _as_json(info)
-    return data if isinstance(data, dict) else None
 
 
 def _stamp(case: Case, item: Item, opts: CaptureOptions) -> list[str]:
+    """RFC 3161 tokens for the item's artifact hashes and for the ledger head, when authorities
+    are configured. A failing authority is a warning (recorded in the ledger by timestamps.py),
+    never a lost capture."""
     if not opts.tsa_urls:
         return []
+    from ..timestamps import stamp_item, stamp_ledger_head
+
     warnings: list[str] = []
-    stamp_item = _optional("evidence_kit.core.timestamps", "stamp_item")
-    stamp_head = _optional("evidence_kit.core.timestamps", "stamp_ledger_head")
-    if stamp_item is None or stamp_head is None:
-        return ["Trusted timestamps are configured but not supported in this build. / "
-                "이 빌드에서는 타임스탬프를 지원하지 않습니다."]
-    for fn, args in ((stamp_item, (case, item)), (stamp_head, (case,))):
+    for what, fn in (("item", lambda: stamp_item(case, item, tsa_urls=opts.tsa_urls)),
+                     ("ledger head", lambda: stamp_ledger_head(case, tsa_urls=opts.tsa_urls))):
         try:
-            fn(*args)
-        except Exception as exc:  # never lose a committed capture over a TSA
-            msg = exc.message if isinstance(exc, EvidenceKitError) else str(exc)
-            warnings.append(f"Trusted timestamp failed: {msg} / 타임스탬프 실패")
+            result = fn()
+        except Exception as exc:
+            msg = exc.message if isinstance(exc, EvidenceKitError) else f"{type(exc).__name__}: {exc}"
+            warnings.append(f"Trusted timestamp of the {what} failed: {msg}")
+            continue
+        for failure in result.failures:
+            warnings.append(f"Timestamp authority {failure.tsa_url} failed for the {what}: {failure.message}")
     return warnings
