@@ -151,6 +151,10 @@ def _routes(release: threading.Event) -> dict[str, Callable[[], Response]]:
         "/never.html": lambda: _html('<html><head><title>never</title></head><body><p>visible</p>'
                                      '<img src="/hang.png"></body></html>'),
         "/hang.png": lambda: Response(200, [("Content-Type", "image/png")], stream=hang_image),
+        "/alert.html": lambda: _html("<html><head><title>dialogs</title></head><body><p id=p>before</p><script>"
+                                     "alert('hello'); var c = confirm('sure?'); var p = prompt('name?');"
+                                     "document.getElementById('p').textContent = 'after ' + c + ' ' + p;"
+                                     "</script></body></html>"),
         "/many.html": lambda: _html(f"<html><head><title>many</title></head><body>{many}</body></html>"),
         **{f"/img/n{i}.png": (lambda i=i: Response(200, [("Content-Type", "image/png")],
                                                     png_bytes(20 + i, 20, (i * 20, 0, 0))))
@@ -262,6 +266,41 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             s.server_close()
         for t in threads:
             t.join(5)
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[str, list[str]]]:
+    """A forward proxy that answers every request itself (so any host name can be 'captured')."""
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            if self.path.startswith("http://t.co/"):
+                self.send_response(301)
+                self.send_header("Location", "http://t.me/evidence_channel/1234")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = b"<html><head><title>channel post</title></head><body>post</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server.daemon_threads = True
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def closed_port() -> int:

@@ -35,6 +35,7 @@ from PySide6.QtWebEngineCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from ..core.capture.errors import RenderError
 from ..core.capture.web import RenderOutput, RenderRequest
 from ..core.paths import data_dir
 
@@ -59,13 +60,29 @@ DOM_SCRIPT = ("(document.doctype ? new XMLSerializer().serializeToString(documen
               " + document.documentElement.outerHTML")
 
 
-def prepare_environment() -> None:
+_engine_proxy: str | None = None  # the proxy Chromium was started with; None = not started by us
+
+
+def prepare_environment(proxy: str | None = None) -> None:
     """Set Chromium flags before QtWebEngine starts (call before creating the QApplication).
 
+    `proxy` (default: Settings.proxy) is given to Chromium so the page's own requests go
+    through it like the HTTP fetch does; Chromium reads it only at start-up, so a capture
+    asking for another proxy later is not rendered (rather than leak the real address).
     --no-sandbox is added only when running as root: Chromium's sandbox refuses to start as
     root, and a root process is not confined by it anyway (CI containers, some kiosks).
     """
+    global _engine_proxy
+    if proxy is None:
+        from ..core.settings import Settings
+
+        proxy = Settings.load().proxy
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    flags = [f for f in flags if not f.startswith("--proxy-server=")]
+    server = _chromium_proxy(proxy)
+    if server:
+        flags.append(f"--proxy-server={server}")
+    _engine_proxy = server
     for f in PRIVACY_FLAGS:
         name = f.split("=", 1)[0]
         if not any(x.split("=", 1)[0] == name for x in flags):
@@ -74,6 +91,38 @@ def prepare_environment() -> None:
         flags.append("--no-sandbox")
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1" if "--no-sandbox" in flags else "0")
+
+
+def _chromium_proxy(proxy: str) -> str:
+    """scheme://host:port without credentials (Chromium asks for those separately)."""
+    from urllib.parse import urlsplit
+
+    if not proxy:
+        return ""
+    try:
+        parts = urlsplit(proxy)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return ""
+    if not host:
+        return ""
+    scheme = {"socks5h": "socks5", "https": "https", "socks4": "socks4", "socks5": "socks5"}.get(parts.scheme,
+                                                                                              "http")
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def proxy_mismatch(proxy: str) -> str:
+    """Why the engine may not render with `proxy` (empty when it may)."""
+    wanted = _chromium_proxy(proxy)
+    if not wanted:
+        return ""
+    if _engine_proxy == wanted:
+        return ""
+    return ("The page was not rendered: the browser engine was started without the configured proxy, and "
+            "rendering would reveal this workstation's address. Restart the application after changing the "
+            "proxy. / 브라우저 엔진이 설정된 프록시 없이 시작되어 렌더링하지 않았습니다. 프로그램을 다시 시작하세요.")
 
 
 def ensure_app() -> tuple[QApplication, bool]:
@@ -113,6 +162,38 @@ def make_profile(persona: str, parent: QObject | None = None) -> tuple[QWebEngin
     return profile, f"persona:{persona}"
 
 
+class CapturePage(QWebEnginePage):
+    """A page that never blocks on a dialog (alert/confirm/prompt would wait for a click that
+    never comes offscreen), never opens a file chooser, and keeps console messages out of the
+    logs (they can quote evidence). Dialog texts are kept for the record."""
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
+        super().__init__(profile, parent)
+        self.dialogs: list[str] = []
+
+    def _note(self, kind: str, msg: str) -> None:
+        if len(self.dialogs) < 20:
+            self.dialogs.append(f"{kind}: {msg[:200]}")
+
+    def javaScriptAlert(self, securityOrigin: Any, msg: str) -> None:
+        self._note("alert", msg)
+
+    def javaScriptConfirm(self, securityOrigin: Any, msg: str) -> bool:
+        self._note("confirm", msg)
+        return False
+
+    def javaScriptPrompt(self, securityOrigin: Any, msg: str, defaultValue: str) -> Any:
+        self._note("prompt", msg)
+        return False, ""
+
+    def javaScriptConsoleMessage(self, level: Any, message: str, lineNumber: int,
+                                 sourceID: str) -> None:
+        pass
+
+    def chooseFiles(self, mode: Any, oldFiles: Any, acceptedMimeTypes: Any) -> list[str]:
+        return []
+
+
 class PageRenderer(QObject):
     """Render one RenderRequest; emits done(RenderOutput) exactly once. Call start()."""
 
@@ -134,7 +215,14 @@ class PageRenderer(QObject):
             self.profile, self.out.profile = make_profile(opts.persona, self)
         else:
             self.profile, self.out.profile = profile, profile_label or "browser profile"
-        self.page = QWebEnginePage(self.profile, self)
+        if self._owns_profile:
+            # the browser sends what the HTTP fetch sent (and what is recorded)
+            self.profile.setHttpUserAgent(opts.user_agent)
+            self.profile.setHttpAcceptLanguage("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7")
+        self.out.extra["user_agent"] = self.profile.httpUserAgent()
+        self.page = CapturePage(self.profile, self)
+        self.page.certificateError.connect(self._on_certificate_error)
+        self.page.proxyAuthenticationRequired.connect(self._on_proxy_auth)
         self.view = QWebEngineView()
         self.view.setPage(self.page)
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
@@ -154,9 +242,29 @@ class PageRenderer(QObject):
         self._watchdog.timeout.connect(self._on_watchdog)
         self.page.loadFinished.connect(self._on_load_finished)
 
+    def _on_certificate_error(self, error: Any) -> None:
+        what = f"{error.url().host()}: {error.description()}"
+        if self.request.options.allow_invalid_tls:
+            error.acceptCertificate()
+            self.out.errors.append(f"invalid certificate accepted (allowed): {what}"[:300])
+        else:
+            error.rejectCertificate()
+            self.out.errors.append(f"resource refused, invalid certificate: {what}"[:300])
+
+    def _on_proxy_auth(self, url: Any, authenticator: Any, proxy_host: str) -> None:
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(self.request.options.proxy)
+        if parts.username:
+            authenticator.setUser(unquote(parts.username))
+            authenticator.setPassword(unquote(parts.password or ""))
+
     # -- steps ----------------------------------------------------------------------------
     def start(self) -> None:
         req = self.request
+        problem = proxy_mismatch(req.options.proxy)
+        if problem:
+            raise RenderError(problem)
         self._started = time.monotonic()
         self.view.show()
         self._timer.start(max(1, req.options.render_timeout_s) * 1000)
@@ -390,6 +498,8 @@ class PageRenderer(QObject):
             with contextlib.suppress(OSError):
                 Path(mhtml_path).unlink()
         self.out.elapsed_ms = int((time.monotonic() - self._started) * 1000)
+        if self.page.dialogs:
+            self.out.extra["dialogs"] = list(self.page.dialogs)
         if not self.out.final_url:
             with contextlib.suppress(RuntimeError):
                 self.out.final_url = self.page.url().toString()

@@ -163,6 +163,9 @@ class WebCaptureJob(QObject):
             self._renderer.done.connect(self._on_rendered)
             self._renderer.start()
         except BaseException as exc:
+            if self._renderer is not None:
+                self._renderer.dispose()
+                self._renderer = None
             self._render_results.put(exc if isinstance(exc, EvidenceKitError)
                                      else RenderError(f"The page could not be rendered ({exc}). / "
                                                       "페이지를 렌더링할 수 없습니다."))

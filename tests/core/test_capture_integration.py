@@ -7,7 +7,6 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,43 +14,9 @@ from evidence_kit.core.capture import CaptureOptions, capture_web
 from evidence_kit.core.case import Case
 from evidence_kit.core.timestamps import item_digest, timestamps, verify_token
 from tests.tsa_testing import TsaServer, tsa  # noqa: F401
+from tests.webcapture_servers import proxy  # noqa: F401
 
 NTP_DELTA = 2208988800  # 1900 -> 1970
-
-
-@pytest.fixture
-def proxy() -> Iterator[tuple[str, list[str]]]:
-    """A forward proxy that answers every request itself (so any host name can be 'captured')."""
-    seen: list[str] = []
-
-    class Proxy(BaseHTTPRequestHandler):
-        def log_message(self, *a: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            if self.path.startswith("http://t.co/"):
-                self.send_response(301)
-                self.send_header("Location", "http://t.me/evidence_channel/1234")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = b"<html><head><title>channel post</title></head><body>post</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    server.daemon_threads = True
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -95,7 +60,7 @@ def opts(**kw: object) -> CaptureOptions:
     return CaptureOptions.from_settings(**base)  # type: ignore[arg-type]
 
 
-def test_platform_identified_through_the_redirect_chain(case: Case, proxy) -> None:
+def test_platform_identified_through_the_redirect_chain(case: Case, proxy) -> None:  # noqa: F811
     proxy_url, seen = proxy
     item = capture_web(case, "http://t.co/AbCdEf", opts(proxy=proxy_url)).item
     assert seen == ["http://t.co/AbCdEf", "http://t.me/evidence_channel/1234"]
@@ -106,12 +71,12 @@ def test_platform_identified_through_the_redirect_chain(case: Case, proxy) -> No
     assert case.events(item=item.exhibit)[0].details["platform"] == "telegram"
 
 
-def test_unknown_site_has_no_platform(case: Case, proxy) -> None:
+def test_unknown_site_has_no_platform(case: Case, proxy) -> None:  # noqa: F811
     item = capture_web(case, "http://shop.example/item/9", opts(proxy=proxy[0])).item
     assert item.platform == "" and item.metadata["platform"]["platform"] is None
 
 
-def test_clock_offset_recorded_when_ntp_is_set(case: Case, proxy, ntp_server: str) -> None:
+def test_clock_offset_recorded_when_ntp_is_set(case: Case, proxy, ntp_server: str) -> None:  # noqa: F811
     item = capture_web(case, "http://shop.example/", opts(proxy=proxy[0], ntp_server=ntp_server)).item
     clock = item.acquisition["clock"]
     assert clock["ok"] == 1 and clock["server"] == ntp_server
@@ -119,7 +84,7 @@ def test_clock_offset_recorded_when_ntp_is_set(case: Case, proxy, ntp_server: st
     assert case.events(item=item.exhibit)[0].details["clock_offset_s"] == clock["offset_s"]
 
 
-def test_unreachable_ntp_is_a_warning_not_a_failure(case: Case, proxy) -> None:
+def test_unreachable_ntp_is_a_warning_not_a_failure(case: Case, proxy) -> None:  # noqa: F811
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         dead = f"127.0.0.1:{s.getsockname()[1]}"

@@ -12,7 +12,7 @@ from PIL import Image
 from evidence_kit.core.capture import CaptureOptions
 from evidence_kit.core.case import Case, Item
 from evidence_kit.render.webcapture import WebCaptureJob, capture_from_page, capture_url
-from tests.webcapture_servers import SCRIPT_TEXT, TALL_HEIGHT, site  # noqa: F401
+from tests.webcapture_servers import SCRIPT_TEXT, TALL_HEIGHT, proxy, site  # noqa: F401
 
 pytestmark = pytest.mark.webengine
 
@@ -153,3 +153,24 @@ def test_no_plaintext_outside_the_store(case: Case, site, qapp, tmp_path: Path) 
         if path.is_file() and path.name != "case.db":
             assert needle not in path.read_bytes(), path
     assert item.exhibit
+
+
+def test_script_dialogs_never_block(case: Case, site, qapp) -> None:  # noqa: F811
+    item = capture_url(case, site.url("/alert.html"), options=opts(fetch_media=False))
+    assert "after false null" in case.read_artifact(one(item, "dom")).decode()
+    assert item.metadata["render"]["dialogs"] == ["alert: hello", "confirm: sure?", "prompt: name?"]
+
+
+def test_proxy_the_engine_was_not_started_with_is_not_rendered(case: Case, proxy, qapp) -> None:  # noqa: F811
+    # Chromium here was started without a proxy: rendering would bypass the configured one and
+    # reveal the workstation's address, so the page is fetched (through the proxy) but not rendered.
+    warnings: list[str] = []
+    item = capture_url(case, "http://shop.example/", options=opts(proxy=proxy[0]), on_warning=warnings.append)
+    assert proxy[1] == ["http://shop.example/"]
+    assert "render_failed" in item.metadata["flags"]
+    assert not [a for a in item.artifacts if a.role == "screenshot"]
+    assert any("proxy" in w for w in warnings)
+    from evidence_kit.render.engine import _chromium_proxy, proxy_mismatch
+
+    assert proxy_mismatch("") == ""
+    assert _chromium_proxy("socks5h://u:p@127.0.0.1:9050") == "socks5://127.0.0.1:9050"
