@@ -65,7 +65,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
             print_json(item.to_json())
         else:
             print(item.exhibit)
-            flags = item.metadata.get("flags") or []
-            if flags:
-                print(f"evidence-kit: {item.exhibit} is marked: {', '.join(flags)}", file=sys.stderr)
+        flags = item.metadata.get("flags") or []
+        if flags:
+            print(f"evidence-kit: {item.exhibit} is marked: {', '.join(flags)}", file=sys.stderr)
     return 0

@@ -178,8 +178,10 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
     warnings: list[str] = []
     tmp_dir = case.objects.tmp_dir
 
-    report(0, TOTAL_STEPS, "Checking the clock / 시각 확인")
-    clock = _measure_clock(opts.ntp_server, warnings) if opts.ntp_server else None
+    clock: dict[str, Any] | None = None
+    if opts.ntp_server:
+        report(0, TOTAL_STEPS, "Checking the clock / 시각 확인")
+        clock = _measure_clock(opts.ntp_server, warnings)
 
     draft = case.new_item("web", source=url, title=url, action=ledger.CAPTURED)
     draft.notes = opts.note
