@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,8 @@ PRIVACY_FLAGS = (
 #: Chromium refuses setContent/setHtml beyond 2 MB (it becomes a data: URL).
 INLINE_LIMIT = 2 * 1024 * 1024 - 4096
 # Tall pages are drawn in slices: one huge backing surface fails on some GPUs and costs memory.
-SLICE_HEIGHT = 4000
-_SETTLE_MS = 250
+SLICE_HEIGHT = 8000
+_SETTLE_MS = 150
 _WATCHDOG_EXTRA_S = 20
 _WORLD = 1  # QWebEngineScript.ScriptWorldId.ApplicationWorld
 DOM_SCRIPT = ("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n' : '')"
@@ -320,9 +321,13 @@ class PageRenderer(QObject):
               "Math.max(d?d.scrollHeight:0,b?b.scrollHeight:0,d?d.offsetHeight:0,b?b.offsetHeight:0)]);})()")
         self._js(js, self._on_measured)
 
+    def _mark(self, phase: str) -> None:
+        self.out.extra.setdefault("phase_ms", {})[phase] = int((time.monotonic() - self._started) * 1000)
+
     def _on_measured(self, result: Any) -> None:
         if self._finished:
             return
+        self._mark("loaded")
         opts = self.request.options
         width, height = opts.viewport_width, opts.viewport_height
         try:
@@ -416,10 +421,23 @@ class PageRenderer(QObject):
             y += img.height()
         painter.end()
         self._slices = []
-        self.out.screenshot_png = _png_bytes(out)
+        self._mark("grabbed")
         # a high-DPI screen grabs more device pixels than CSS pixels; record both
         self.out.extra["screenshot_pixels"] = [out.width(), out.height()]
+        if self.request.on_screenshot is not None:
+            # hand the pixels to the core, which encodes the PNG and its banner copy on worker
+            # threads while the DOM, PDF and MHTML are made here
+            rgb = out.convertToFormat(QImage.Format.Format_RGB888)
+            self.request.on_screenshot(rgb.width(), rgb.height(), _packed_rows(rgb))
+        else:
+            # PNG encoding of a page-sized image takes a while: a worker thread (QImage is
+            # reentrant and this copy is ours alone) while the DOM, PDF and MHTML are made here
+            self._encoder = threading.Thread(target=self._encode_png, args=(out,), name="png-encoder", daemon=True)
+            self._encoder.start()
         self._after_screenshot()
+
+    def _encode_png(self, image: QImage) -> None:
+        self._encoded = _png_bytes(image)
 
     def _after_screenshot(self) -> None:
         opts = self.request.options
@@ -427,6 +445,7 @@ class PageRenderer(QObject):
         self._js("window.scrollTo(0,0);", lambda _r: self._dom())
 
     def _dom(self) -> None:
+        self._mark("dom_start")
         # outerHTML rather than toHtml(): toHtml returns an empty document while a load is
         # still pending (a page that timed out), the DOM is there all the same.
         self._js(DOM_SCRIPT, self._on_dom)
@@ -446,6 +465,7 @@ class PageRenderer(QObject):
     def _on_pdf(self, data: QByteArray) -> None:
         if self._finished:
             return
+        self._mark("pdf")
         pdf = bytes(data.data())
         if pdf:
             self.out.pdf = pdf
@@ -497,6 +517,10 @@ class PageRenderer(QObject):
         if mhtml_path is not None:
             with contextlib.suppress(OSError):
                 Path(mhtml_path).unlink()
+        encoder = getattr(self, "_encoder", None)
+        if encoder is not None:
+            encoder.join()
+            self.out.screenshot_png = getattr(self, "_encoded", None)
         self.out.elapsed_ms = int((time.monotonic() - self._started) * 1000)
         if self.page.dialogs:
             self.out.extra["dialogs"] = list(self.page.dialogs)
@@ -517,12 +541,23 @@ class PageRenderer(QObject):
             self.page.deleteLater()
 
 
+def _packed_rows(image: QImage) -> bytes:
+    """The pixel rows without the padding Qt may add at the end of each."""
+    stride, row = image.bytesPerLine(), image.width() * 3
+    data = bytes(image.constBits())
+    if stride == row:
+        return data[:row * image.height()]
+    return b"".join(data[y * stride:y * stride + row] for y in range(image.height()))
+
+
 def _png_bytes(image: QImage) -> bytes:
     from PySide6.QtCore import QBuffer, QIODevice
 
     buf = QByteArray()
     device = QBuffer(buf)
     device.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(device, "PNG")  # type: ignore[call-overload]
+    # quality 80 ≈ zlib level 2: lossless all the same, and several times faster to write
+    # than Qt's default for a page-sized image
+    image.save(device, "PNG", 80)  # type: ignore[call-overload]
     device.close()
     return bytes(buf.data())

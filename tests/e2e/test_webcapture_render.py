@@ -68,7 +68,8 @@ def test_job_captures_rendered_page(case: Case, site, qtbot) -> None:  # noqa: F
     assert not list(case.objects.tmp_dir.iterdir())
 
 
-def test_tall_page_full_height_and_cap(case: Case, site, qapp) -> None:  # noqa: F811
+def test_tall_page_full_height_and_cap(case: Case, site, qapp, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setattr("evidence_kit.render.engine.SLICE_HEIGHT", 1800)  # several slices, stitched
     item = capture_url(case, site.url("/tall.html"), options=opts(fetch_media=False))
     shot = image(case, item, "screenshot").convert("RGB")
     assert shot.height == TALL_HEIGHT and shot.width == 1280

@@ -55,23 +55,32 @@ def banner_png(screenshot_png: bytes, *, url: str, when_utc: str, exhibit: str) 
     """A new PNG: a banner strip, then the screenshot as captured (pixels unchanged)."""
     with Image.open(io.BytesIO(screenshot_png)) as shot:
         shot.load()
-        width = max(shot.width, 480)
-        scale = max(1.0, width / 1280)
-        size = int(18 * scale)
-        font, bold = _font(size), _font(int(size * 1.15))
-        pad = int(12 * scale)
-        line = int(size * 1.6)
-        banner_h = pad * 2 + line * 3
-        out = Image.new("RGB", (width, banner_h + shot.height), BANNER_BG)
-        draw = ImageDraw.Draw(out)
-        y = pad
-        draw.text((pad, y), _fit(draw, f"{exhibit}", bold, width - 2 * pad), font=bold, fill=ACCENT)
-        y += line
-        draw.text((pad, y), _fit(draw, f"URL: {url}", font, width - 2 * pad), font=font, fill=BANNER_FG)
-        y += line
-        draw.text((pad, y), _fit(draw, f"Captured (UTC) / 수집 시각: {when_utc}   ·   Evidence Kit",
-                                 font, width - 2 * pad), font=font, fill=BANNER_FG)
-        out.paste(shot.convert("RGB"), (0, banner_h))
+        return banner_from_image(shot, url=url, when_utc=when_utc, exhibit=exhibit)
+
+
+def banner_from_image(shot: Image.Image, *, url: str, when_utc: str, exhibit: str) -> bytes:
+    width = max(shot.width, 480)
+    scale = max(1.0, width / 1280)
+    size = int(18 * scale)
+    font, bold = _font(size), _font(int(size * 1.15))
+    pad = int(12 * scale)
+    line = int(size * 1.6)
+    banner_h = pad * 2 + line * 3
+    out = Image.new("RGB", (width, banner_h + shot.height), BANNER_BG)
+    draw = ImageDraw.Draw(out)
+    y = pad
+    draw.text((pad, y), _fit(draw, f"{exhibit}", bold, width - 2 * pad), font=bold, fill=ACCENT)
+    y += line
+    draw.text((pad, y), _fit(draw, f"URL: {url}", font, width - 2 * pad), font=font, fill=BANNER_FG)
+    y += line
+    draw.text((pad, y), _fit(draw, f"Captured (UTC) / 수집 시각: {when_utc}   ·   Evidence Kit",
+                             font, width - 2 * pad), font=font, fill=BANNER_FG)
+    out.paste(shot if shot.mode == "RGB" else shot.convert("RGB"), (0, banner_h))
+    return png_bytes(out)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """Lossless, quickly: zlib level 1 (Pillow encodes without holding the GIL)."""
     buf = io.BytesIO()
-    out.save(buf, format="PNG", optimize=False, compress_level=6)
+    image.save(buf, format="PNG", optimize=False, compress_level=1)
     return buf.getvalue()

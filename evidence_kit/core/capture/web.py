@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -119,6 +120,10 @@ class RenderRequest:
     charset: str            # codec the core detected (cp949, utf-8, …)
     options: CaptureOptions
     tmp_dir: Path
+    # The renderer may hand over the full-page pixels as soon as it has them (width, height,
+    # packed RGB rows); the core then encodes the PNG and its banner copy in parallel with the
+    # rest of the rendering, and RenderOutput.screenshot_png may stay None.
+    on_screenshot: Callable[[int, int, bytes], None] | None = None
 
 
 @dataclass
@@ -210,7 +215,9 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
 
         page_meta: dict[str, Any] = {}
         render_out: RenderOutput | None = None
+        shots: _ShotEncoder | None = None
         media_refs: list[MediaRef] = []
+        media_summary: list[dict[str, Any]] = []
         if page_is_html:
             body = final.decoded_bytes(HTML_PARSE_LIMIT)
             text, codec, codec_source = decode_html(final.header("Content-Type"), body)
@@ -218,32 +225,48 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
             page_meta = {"charset": codec, "charset_source": codec_source, "title": info.title}
             media_refs = info.media
             _add_decoded(draft, final, role="original", name="page.html", mime=_html_mime(final))
-            if opts.render and renderer is not None:
-                report(2, TOTAL_STEPS, "Rendering the page / 페이지 렌더링")
-                request = RenderRequest(url=final.url, body=body, content_type=final.header("Content-Type"),
-                                        charset=codec, options=opts, tmp_dir=tmp_dir)
-                try:
-                    render_out = renderer(request)
-                except (CancelledError, KeyboardInterrupt):
-                    raise
-                except RenderError as exc:
-                    warnings.append(exc.message)
-                    render_out = RenderOutput(errors=[exc.message])
-                cancel.raise_if_cancelled()
-                if render_out.dom_html:
-                    dom_media = scan_page(render_out.dom_html, render_out.final_url or final.url).media
-                    known = {m.url for m in media_refs}
-                    media_refs += [m for m in dom_media if m.url not in known]
+            media_thread: _MediaThread | None = None
+            if opts.fetch_media and media_refs:
+                # images download while the page renders on the GUI thread (the worker only waits)
+                media_stop = _LinkedToken(cancel)
+                media_thread = _MediaThread(fetcher, draft, warc, media_refs, final.url, opts, media_stop,
+                                            media_hops)
+                media_thread.start()
+            try:
+                if opts.render and renderer is not None:
+                    report(2, TOTAL_STEPS, "Rendering the page / 페이지 렌더링")
+                    shots = _ShotEncoder(draft, opts, final.url)
+                    request = RenderRequest(url=final.url, body=body, content_type=final.header("Content-Type"),
+                                            charset=codec, options=opts, tmp_dir=tmp_dir, on_screenshot=shots.feed)
+                    try:
+                        render_out = renderer(request)
+                        shots.finish(render_out)
+                    except (CancelledError, KeyboardInterrupt):
+                        raise
+                    except RenderError as exc:
+                        warnings.append(exc.message)
+                        render_out = RenderOutput(errors=[exc.message])
+            except BaseException:
+                if media_thread is not None:
+                    media_stop.cancel()  # stop the media downloads too
+                    media_thread.join()
+                raise
+            if media_thread is not None:
+                report(3, TOTAL_STEPS, f"Fetching {min(len(media_refs), opts.max_embedded_media)} embedded media / "
+                                       "포함된 미디어 수집")
+                media_summary = media_thread.result()
+            cancel.raise_if_cancelled()
+            if render_out is not None and render_out.dom_html and opts.fetch_media:
+                # images the page's scripts added: fetched after, within what is left of the limits
+                dom_media = scan_page(render_out.dom_html, render_out.final_url or final.url).media
+                known = {m.url for m in media_refs}
+                extra_refs = [m for m in dom_media if m.url not in known]
+                if extra_refs:
+                    media_summary += _fetch_media(fetcher, draft, warc, extra_refs, final.url, opts, cancel,
+                                                  media_hops, already=media_summary)
         else:
             name = _file_name_for(final)
             _add_decoded(draft, final, role="original", name=name, mime="")
-
-        media_summary: list[dict[str, Any]] = []
-        if page_is_html and opts.fetch_media and media_refs:
-            report(3, TOTAL_STEPS, f"Fetching {min(len(media_refs), opts.max_embedded_media)} embedded media / "
-                                   "포함된 미디어 수집")
-            media_summary = _fetch_media(fetcher, draft, warc, media_refs, final.url, opts, cancel, media_hops,
-                                         started)
 
         report(4, TOTAL_STEPS, "Storing / 저장 중")
         platform_info = _identify(url, [h.url for h in hops[1:]] + ([final.location] if final.location else []))
@@ -271,7 +294,7 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
                                       "verified": tls_hop.tls.verified,
                                       "sha256": tls_hop.tls.chain[0].sha256})
         if render_out is not None:
-            _add_render_artifacts(draft, render_out, final.url, opts)
+            _add_render_artifacts(draft, render_out, final.url, opts, shots)
 
         title = (render_out.title if render_out and render_out.title else page_meta.get("title", "")) or final.url
         draft.title = title[:500]
@@ -376,13 +399,51 @@ def _file_name_for(hop: Hop, fallback: str = "download") -> str:
     return name[:200]
 
 
+class _LinkedToken(CancelToken):
+    """Cancelled when its parent is, or on its own (without cancelling the parent)."""
+
+    def __init__(self, parent: CancelToken) -> None:
+        super().__init__()
+        self._parent = parent
+
+    @property
+    def cancelled(self) -> bool:
+        return self._parent.cancelled or super().cancelled
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise CancelledError()
+
+
+class _MediaThread(threading.Thread):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(name="capture-media", daemon=True)
+        self._args = args
+        self._result: list[dict[str, Any]] = []
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._result = _fetch_media(*self._args)
+        except BaseException as exc:
+            self._error = exc
+
+    def result(self) -> list[dict[str, Any]]:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
 def _fetch_media(fetcher: Fetcher, draft: ItemDraft, warc: WarcBuilder, refs: list[MediaRef], page_url: str,
                  opts: CaptureOptions, cancel: CancelToken, media_hops: list[list[Hop]],
-                 started: float) -> list[dict[str, Any]]:
+                 already: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     summary: list[dict[str, Any]] = []
-    budget = opts.max_embedded_media_bytes
-    used_names: set[str] = set()
-    for index, ref in enumerate(refs):
+    earlier = already or []
+    budget = opts.max_embedded_media_bytes - sum(int(m.get("bytes", 0)) for m in earlier)
+    used_names: set[str] = {str(m["name"]).lower() for m in earlier if m.get("name")}
+    first = sum(1 for m in earlier if not str(m.get("status", "")).startswith("skipped"))
+    for index, ref in enumerate(refs, start=first):
         entry: dict[str, Any] = {"url": ref.url, "source": ref.source, "kind": ref.kind}
         summary.append(entry)
         if index >= opts.max_embedded_media:
@@ -434,7 +495,9 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _add_render_artifacts(draft: ItemDraft, out: RenderOutput, page_url: str, opts: CaptureOptions) -> None:
+def _add_render_artifacts(draft: ItemDraft, out: RenderOutput, page_url: str, opts: CaptureOptions,
+                          shots: _ShotEncoder | None) -> None:
+    """Screenshot (+ banner copy), extra renderer files, PDF, MHTML, DOM."""
     shot_meta = {"page_width": out.page_width, "page_height": out.page_height,
                  "captured_height": out.captured_height, "height_capped": out.height_capped,
                  "height_cap": opts.screenshot_cap, "timed_out": out.timed_out}
@@ -442,18 +505,22 @@ def _add_render_artifacts(draft: ItemDraft, out: RenderOutput, page_url: str, op
         draft.add_bytes(out.screenshot_png, role="screenshot", name=out.screenshot_name, mime="image/png",
                         metadata=shot_meta)
         if opts.banner:
+            from .banner import banner_png
+
+            url, when = out.final_url or page_url, str(draft.acquisition.get("started_utc", ""))
             png = out.screenshot_png
-            url = out.final_url or page_url
+            ready = shots.banner if shots is not None and shots.url == url else None
+            predicted = shots.predicted if shots is not None else ""
 
-            def add_banner(d: ItemDraft, exhibit: str) -> None:
-                from .banner import banner_png
-
-                d.add_bytes(banner_png(png, url=url, when_utc=d.acquisition.get("started_utc", ""),
-                                       exhibit=exhibit), role="screenshot_banner",
-                            name="screenshot-banner.png", mime="image/png",
+            def add(d: ItemDraft, exhibit: str) -> None:
+                # drawn beforehand for the number the item would most likely get; redrawn here
+                # only if another capture took that number in the meantime
+                data = ready if ready is not None and exhibit == predicted else \
+                    banner_png(png, url=url, when_utc=when, exhibit=exhibit)
+                d.add_bytes(data, role="screenshot_banner", name="screenshot-banner.png", mime="image/png",
                             metadata={"derived_from": "screenshot", "exhibit": exhibit})
 
-            draft.finalizers.append(add_banner)
+            draft.finalizers.append(add)
     for role, name, mime, data in out.extra_files:
         draft.add_bytes(data, role=role, name=name, mime=mime)
     if out.pdf:
@@ -463,6 +530,62 @@ def _add_render_artifacts(draft: ItemDraft, out: RenderOutput, page_url: str, op
     if out.dom_html:
         draft.add_bytes(out.dom_html.encode("utf-8"), role="dom", name="dom.html", mime="text/html",
                         metadata={"encoding": "utf-8", "after_scripts": True})
+
+
+class _ShotEncoder:
+    """Encodes the screenshot PNG and its banner copy on two threads as soon as the renderer
+    has the pixels (Pillow's encoder runs without the GIL), while the page is still being
+    printed and saved. The banner is drawn for the exhibit number the item will most likely
+    get; the commit redraws it in the rare case another capture took that number first."""
+
+    def __init__(self, draft: ItemDraft, opts: CaptureOptions, url: str) -> None:
+        case = draft.case
+        row = case.conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()
+        self.predicted = f"{case.info.number}-E{int(row[0]) + 1:04d}"
+        self.when = str(draft.acquisition.get("started_utc", ""))
+        self.url = url
+        self.with_banner = opts.banner
+        self.png: bytes | None = None
+        self.banner: bytes | None = None
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def feed(self, width: int, height: int, rgb: bytes) -> None:
+        """Called by the renderer (on the GUI thread): start encoding, return at once."""
+        from PIL import Image
+
+        from .banner import banner_from_image, png_bytes
+
+        image = Image.frombuffer("RGB", (width, height), rgb, "raw", "RGB", 0, 1)
+
+        def encode() -> None:
+            try:
+                self.png = png_bytes(image)
+            except BaseException as exc:
+                self._errors.append(exc)
+
+        def banner() -> None:
+            try:
+                self.banner = banner_from_image(image, url=self.url, when_utc=self.when, exhibit=self.predicted)
+            except BaseException as exc:
+                self._errors.append(exc)
+
+        self._threads = [threading.Thread(target=encode, daemon=True, name="png-encode")]
+        if self.with_banner:
+            self._threads.append(threading.Thread(target=banner, daemon=True, name="png-banner"))
+        for t in self._threads:
+            t.start()
+
+    def finish(self, out: RenderOutput) -> None:
+        for t in self._threads:
+            t.join()
+        if self._errors:
+            raise self._errors[0]
+        if self.png is not None and not out.screenshot_png:
+            out.screenshot_png = self.png
+        if out.final_url and out.final_url != self.url:
+            self.url = out.final_url
+            self.banner = None  # the banner must show the URL the page ended at: redraw then
 
 
 def _item_metadata(url: str, hops: list[Hop], page_meta: dict[str, Any], render_out: RenderOutput | None,
