@@ -37,6 +37,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWidgets import QApplication
 
 from ..core.capture.errors import RenderError
+from ..core.capture.html import web_label
 from ..core.capture.web import RenderOutput, RenderRequest
 from ..core.paths import data_dir
 
@@ -273,7 +274,7 @@ class PageRenderer(QObject):
         base = QUrl(req.url)
         if req.body and len(req.body) <= INLINE_LIMIT:
             self.out.source = "fetched"
-            mime = f"text/html;charset={req.charset}" if req.charset else "text/html"
+            mime = f"text/html;charset={web_label(req.charset)}" if req.charset else "text/html"
             self.page.setContent(QByteArray(req.body), mime, base)
         else:
             self.out.source = "live"

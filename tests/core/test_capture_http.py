@@ -410,3 +410,11 @@ def test_proxy_is_used_and_recorded(case: Case, site) -> None:  # noqa: F811
     assert item.title == "via proxy"
     assert item.acquisition["proxy"] == f"http://agent:***@127.0.0.1:{server.server_address[1]}"
     assert "pw123" not in json.dumps(item.to_json())
+
+
+def test_browser_charset_labels() -> None:
+    from evidence_kit.core.capture.html import web_label
+
+    assert web_label("cp949") == "euc-kr" and web_label("utf-8") == "utf-8"
+    assert web_label("cp1252") == "windows-1252" and web_label("iso8859-15") == "iso-8859-15"
+    assert web_label("shift_jis") == "shift_jis" and web_label("") == "utf-8"

@@ -12,7 +12,7 @@ from PIL import Image
 from evidence_kit.core.capture import CaptureOptions
 from evidence_kit.core.case import Case, Item
 from evidence_kit.render.webcapture import WebCaptureJob, capture_from_page, capture_url
-from tests.webcapture_servers import SCRIPT_TEXT, TALL_HEIGHT, proxy, site  # noqa: F401
+from tests.webcapture_servers import KOREAN_BODY, KOREAN_TITLE, SCRIPT_TEXT, TALL_HEIGHT, proxy, site  # noqa: F401
 
 pytestmark = pytest.mark.webengine
 
@@ -175,3 +175,10 @@ def test_proxy_the_engine_was_not_started_with_is_not_rendered(case: Case, proxy
 
     assert proxy_mismatch("") == ""
     assert _chromium_proxy("socks5h://u:p@127.0.0.1:9050") == "socks5://127.0.0.1:9050"
+
+
+def test_korean_euc_kr_page_renders_readable(case: Case, site, qapp) -> None:  # noqa: F811
+    item = capture_url(case, site.url("/euckr.html"), options=opts(fetch_media=False))
+    assert KOREAN_BODY in case.read_artifact(one(item, "dom")).decode()
+    assert item.metadata["render"]["title"] == KOREAN_TITLE
+    assert case.read_artifact(one(item, "original")) == site.routes["/euckr.html"]().body

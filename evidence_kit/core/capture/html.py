@@ -71,6 +71,22 @@ def detect_charset(content_type_header: str, head: bytes) -> tuple[str, str]:
         return "cp1252", "fallback"
 
 
+def web_label(codec: str) -> str:
+    """The WHATWG encoding label a browser understands for a Python codec name (Chromium does
+    not know "cp949", for one)."""
+    name = codecs.lookup(codec).name if codec else "utf-8"
+    special = {"cp949": "euc-kr", "euc_kr": "euc-kr", "utf-8": "utf-8", "utf-16": "utf-16le",
+               "shift_jis": "shift_jis", "euc_jp": "euc-jp", "gbk": "gbk", "gb18030": "gb18030", "big5": "big5",
+               "koi8-r": "koi8-r", "koi8-u": "koi8-u", "mac-roman": "macintosh", "cp874": "windows-874"}
+    if name in special:
+        return special[name]
+    if name.startswith("cp125"):
+        return "windows-" + name[2:]
+    if name.startswith("iso8859-"):
+        return "iso-8859-" + name.split("-", 1)[1]
+    return name.replace("_", "-")
+
+
 def decode_html(content_type_header: str, body: bytes) -> tuple[str, str, str]:
     """(text, codec, source). Undecodable bytes become U+FFFD; the raw bytes stay untouched."""
     codec, source = detect_charset(content_type_header, body[:65536])
