@@ -49,6 +49,7 @@ PAGE = f"""<!doctype html>
 <meta property="og:image" content="/img/og.jpg">
 <meta name="twitter:image" content="/img/og.jpg">
 <meta property="og:video" content="/media/clip.mp4">
+<meta property="og:video:url" content="/player.html">
 </head><body>
 <h1>Evidence</h1>
 <img src="/img/a.png" srcset="/img/a.png 1x, /img/a-2x.png 2x">
@@ -131,6 +132,7 @@ def _routes(release: threading.Event) -> dict[str, Callable[[], Response]]:
         "/img/poster.png": lambda: Response(404, [("Content-Type", "text/plain")], b"no poster"),
         "/media/clip.mp4": lambda: Response(200, [("Content-Type", "video/mp4")],
                                             b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100),
+        "/player.html": lambda: _html("<html><body>video player</body></html>"),
         "/photo.png": lambda: Response(200, [("Content-Type", "image/png")], png2),
         "/r1": lambda: Response(302, [("Location", "/r2")]),
         "/r2": lambda: Response(301, [("Location", "/page.html")]),

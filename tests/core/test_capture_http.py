@@ -218,6 +218,7 @@ def test_embedded_media_are_fetched_each_as_artifact(case: Case, site) -> None: 
     assert video.mime.startswith("video/")
     summary = {m["url"]: m for m in item.metadata["media"]}
     assert summary[site.url("/img/poster.png")]["status"].startswith("not stored: HTTP 404")
+    assert summary[site.url("/player.html")]["status"] == "not stored: not a media file (text/html)"
     assert not any(u.startswith("data:") for u in summary)
     # every media hop is in the WARC too
     uris = {h["WARC-Target-URI"] for t, h, _, _ in warc_records(case, item) if t == "response"}

@@ -475,8 +475,13 @@ def _fetch_media(fetcher: Fetcher, draft: ItemDraft, warc: WarcBuilder, refs: li
         if last.truncated:
             entry["status"] = f"not stored: truncated ({last.truncated}); kept in the WARC"
             continue
+        mime = _served_or_sniffed(last, last.decoded_bytes(8192), "")
+        if not mime.startswith(("image/", "video/", "audio/")):
+            # e.g. og:video naming a player page: the exchange is in the WARC, it is not a media file
+            entry["status"] = f"not stored: not a media file ({mime})"
+            continue
         name = _unique(_file_name_for(last, f"media-{index + 1:03d}"), used_names)
-        stored = _add_decoded(draft, last, role="media", name=name, mime="",
+        stored = _add_decoded(draft, last, role="media", name=name, mime=mime,
                               metadata={"url": ref.url, "final_url": last.url, "source": ref.source,
                                         "kind": ref.kind})
         entry.update({"status": "stored", "name": name, "sha256": stored.sha256})
