@@ -29,6 +29,9 @@ while the rendered artifacts show what the investigator saw (both recorded). The
 profile (off-the-record or persona) is recorded in the acquisition record. If the profile has
 its own downloadRequested handler, ignore requests with isSavePageDownload() (that is ours).
 
+Factories in the shape the GUI's dialogs use: make_gui_job(case, url, notes, tags, parent) and
+make_page_job(case, view, browser_profile, tasks, recorded=, parent=) (both return an unstarted job).
+
 CLI: capture_url(case, url, ...) blocks, spinning an event loop (creating an offscreen
 QApplication when none exists) and returns the Item or raises the typed error.
 
@@ -44,6 +47,7 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWebEngineCore import QWebEnginePage
@@ -57,7 +61,7 @@ from ..core.roles import Permission
 from .engine import PageRenderer, ensure_app
 from .snapshot import PageSnapshot
 
-__all__ = ["WebCaptureJob", "capture_from_page", "capture_url"]
+__all__ = ["WebCaptureJob", "capture_from_page", "capture_url", "make_gui_job", "make_page_job"]
 
 
 class _Bridge(QObject):
@@ -77,12 +81,17 @@ class WebCaptureJob(QObject):
     cancelled = Signal()
 
     def __init__(self, case: Case, url: str, options: CaptureOptions | None = None, *,
-                 page: QWebEnginePage | None = None, parent: QObject | None = None) -> None:
+                 page: QWebEnginePage | None = None, note: str | None = None, tags: Iterable[str] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         case.require(Permission.CAPTURE)
         self.case = case
         self.url = url
         self.options = options if options is not None else CaptureOptions.from_settings()
+        if note is not None:
+            self.options.note = note
+        if tags is not None:
+            self.options.tags = list(tags)
         self.page = page
         self.item: Item | None = None
         self.error: BaseException | None = None
@@ -206,6 +215,25 @@ def capture_from_page(case: Case, page: QWebEnginePage, options: CaptureOptions 
                       parent: QObject | None = None) -> WebCaptureJob:
     """A job capturing the page currently shown in a browser view (see the module docstring)."""
     return WebCaptureJob(case, page.url().toString(), options, page=page, parent=parent)
+
+
+# -- factories in the shape the GUI's dialogs look for -----------------------------------------
+def make_gui_job(case: Case, url: str, notes: str, tags: list[str], parent: QObject | None = None) -> WebCaptureJob:
+    """Capture URL dialog: a job with the workstation settings, the notes and the tags (call start())."""
+    return WebCaptureJob(case, url, CaptureOptions.from_settings(note=notes, tags=list(tags)), parent=parent)
+
+
+def make_page_job(case: Case, view: Any, browser_profile: dict[str, Any] | None = None, tasks: Any = None, *,
+                  recorded: bool = False, parent: QObject | None = None) -> WebCaptureJob:
+    """Evidence browser: capture what `view` (a QWebEngineView) shows. `browser_profile` (how the
+    browser's profile is described) and record mode go into the acquisition record. `tasks` is
+    accepted for the caller's convenience; the job runs its own worker."""
+    extra: dict[str, Any] = {"record_mode": 1 if recorded else 0,
+                             "method_detail": "in-app evidence browser: rendered from the page as shown"}
+    if browser_profile:
+        extra["browser_profile_settings"] = dict(browser_profile)
+    options = CaptureOptions.from_settings(acquisition_extra=extra)
+    return capture_from_page(case, view.page(), options, parent=parent)
 
 
 def capture_url(case: Case, url: str, *, note: str = "", tags: Iterable[str] = (),

@@ -11,7 +11,7 @@ from PIL import Image
 
 from evidence_kit.core.capture import CaptureOptions
 from evidence_kit.core.case import Case, Item
-from evidence_kit.render.webcapture import WebCaptureJob, capture_from_page, capture_url
+from evidence_kit.render.webcapture import WebCaptureJob, capture_from_page, capture_url, make_gui_job, make_page_job
 from tests.webcapture_servers import KOREAN_BODY, KOREAN_TITLE, SCRIPT_TEXT, TALL_HEIGHT, proxy, site  # noqa: F401
 
 pytestmark = pytest.mark.webengine
@@ -110,7 +110,8 @@ def test_cancel_during_render_leaves_nothing(case: Case, site, qtbot) -> None:  
 
 
 def test_failed_signal_carries_the_message(case: Case, qtbot) -> None:
-    job = WebCaptureJob(case, "http://no-such-host.invalid/", opts())
+    job = make_gui_job(case, "http://no-such-host.invalid/", "a note", ["t"], None)
+    assert job.options.note == "a note" and job.options.tags == ["t"]
     with qtbot.waitSignal(job.failed, timeout=30000) as blocker:
         job.start()
     assert "DNS" in blocker.args[0] and case.item_count() == 0
@@ -129,7 +130,8 @@ def test_capture_from_browser_page(case: Case, site, qtbot) -> None:  # noqa: F8
     view.show()
     with qtbot.waitSignal(page.loadFinished, timeout=30000):
         page.load(QUrl(site.url("/page.html")))
-    job = capture_from_page(case, page, opts(fetch_media=False))
+    job = make_page_job(case, view, {"mode": "off_the_record", "persistent": 0}, None, recorded=True)
+    job.options.fetch_media = False
     with qtbot.waitSignal(job.finished, timeout=60000):
         job.start()
     item = job.item
@@ -141,6 +143,8 @@ def test_capture_from_browser_page(case: Case, site, qtbot) -> None:  # noqa: F8
     assert case.read_artifact(one(item, "pdf")).startswith(b"%PDF-")
     assert item.metadata["render"]["source"] == "browser view"
     assert item.acquisition["browser_profile"] == "off-the-record"
+    assert item.acquisition["record_mode"] == 1
+    assert item.acquisition["browser_profile_settings"]["mode"] == "off_the_record"
     assert one(item, "warc").size > 0  # the URL was refetched for the raw exchange
     view.close()
     page.deleteLater()
@@ -182,3 +186,20 @@ def test_korean_euc_kr_page_renders_readable(case: Case, site, qapp) -> None:  #
     assert KOREAN_BODY in case.read_artifact(one(item, "dom")).decode()
     assert item.metadata["render"]["title"] == KOREAN_TITLE
     assert case.read_artifact(one(item, "original")) == site.routes["/euckr.html"]().body
+
+
+def test_capture_from_page_without_a_view(case: Case, site, qtbot) -> None:  # noqa: F811
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+
+    profile = QWebEngineProfile()
+    page = QWebEnginePage(profile)
+    with qtbot.waitSignal(page.loadFinished, timeout=30000):
+        page.load(QUrl(site.url("/tall.html")))
+    job = capture_from_page(case, page, opts(fetch_media=False))
+    with qtbot.waitSignal(job.finished, timeout=60000):
+        job.start()
+    item = job.item
+    assert item is not None and image(case, item, "screenshot").height == TALL_HEIGHT
+    assert not [a for a in item.artifacts if a.role == "screenshot_viewport"]
+    page.deleteLater()

@@ -79,6 +79,8 @@ class CaptureOptions:
     ca_bundle: str = ""  # extra trusted CA certificates (PEM); "" = the system's
     ntp_server: str = ""
     tsa_urls: list[str] = field(default_factory=list)
+    # more for the acquisition record from the caller (e.g. the evidence browser's profile)
+    acquisition_extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> CaptureOptions:
@@ -301,6 +303,7 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
         draft.platform = str(platform_info.get("platform") or "") if platform_info else ""
         draft.metadata = meta
         draft.acquisition.update(_acquisition(opts, clock, render_out, hops))
+        draft.acquisition.update(opts.acquisition_extra)
         draft.details = {"final_url": final.url, "status": final.status, "server_ip": final.server_ip,
                          "tls_verified": None if final.tls is None else (1 if final.tls.verified else 0),
                          "flags": meta["flags"], "platform": draft.platform,
