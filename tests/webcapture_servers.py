@@ -157,6 +157,8 @@ def _routes(release: threading.Event) -> dict[str, Callable[[], Response]]:
                                      "alert('hello'); var c = confirm('sure?'); var p = prompt('name?');"
                                      "document.getElementById('p').textContent = 'after ' + c + ' ' + p;"
                                      "</script></body></html>"),
+        "/busy.html": lambda: _html("<html><head><title>busy</title></head><body><p>stuck</p>"
+                                    "<script>setTimeout(function(){while(true){}}, 0);</script></body></html>"),
         "/many.html": lambda: _html(f"<html><head><title>many</title></head><body>{many}</body></html>"),
         **{f"/img/n{i}.png": (lambda i=i: Response(200, [("Content-Type", "image/png")],
                                                     png_bytes(20 + i, 20, (i * 20, 0, 0))))

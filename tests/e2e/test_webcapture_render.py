@@ -203,3 +203,11 @@ def test_capture_from_page_without_a_view(case: Case, site, qtbot) -> None:  # n
     assert item is not None and image(case, item, "screenshot").height == TALL_HEIGHT
     assert not [a for a in item.artifacts if a.role == "screenshot_viewport"]
     page.deleteLater()
+
+
+def test_page_that_never_yields_is_cut_off(case: Case, site, qapp, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setattr("evidence_kit.render.engine._WATCHDOG_EXTRA_S", 3)
+    item = capture_url(case, site.url("/busy.html"), options=opts(render_timeout_s=2, fetch_media=False))
+    assert item.metadata["render"]["timed_out"] is True
+    assert {"warc", "original", "headers"} <= {a.role for a in item.artifacts}
+    assert case.verify(record=False).ok
