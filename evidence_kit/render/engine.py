@@ -142,6 +142,14 @@ def ensure_app() -> tuple[QApplication, bool]:
     return QApplication(sys.argv[:1]), True
 
 
+# Importing this module before the application exists is enough to start Chromium right
+# (no background traffic, the configured proxy). Once a QApplication exists, QtWebEngine may
+# already be running with other flags: then only an explicit prepare_environment() call, made
+# by whoever created the application, counts.
+if QApplication.instance() is None:
+    prepare_environment()
+
+
 def engine_name() -> str:
     versions: list[Any] = [qWebEngineVersion(), qWebEngineChromiumVersion()]
     qt, chromium = (v.decode("ascii", "replace") if isinstance(v, bytes) else str(v) for v in versions)

@@ -211,3 +211,22 @@ def test_page_that_never_yields_is_cut_off(case: Case, site, qapp, monkeypatch: 
     assert item.metadata["render"]["timed_out"] is True
     assert {"warc", "original", "headers"} <= {a.role for a in item.artifacts}
     assert case.verify(record=False).ok
+
+
+def test_chromium_flags_keep_it_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from evidence_kit.render import engine
+
+    flags = os.environ["QTWEBENGINE_CHROMIUM_FLAGS"].split()
+    for flag in ("--disable-background-networking", "--disable-component-update", "--no-pings"):
+        assert flag in flags
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--proxy-server=http://old:1 --foo")
+    monkeypatch.setattr(engine, "_engine_proxy", None)
+    engine.prepare_environment("socks5://agent:secret@127.0.0.1:9050")
+    flags = os.environ["QTWEBENGINE_CHROMIUM_FLAGS"].split()
+    assert "--proxy-server=socks5://127.0.0.1:9050" in flags and "--proxy-server=http://old:1" not in flags
+    assert "--foo" in flags and "secret" not in os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert engine.proxy_mismatch("socks5://agent:secret@127.0.0.1:9050") == ""
+    if os.geteuid() == 0:
+        assert "--no-sandbox" in flags
