@@ -129,8 +129,9 @@ def test_page_capture_warc_roundtrip(case: Case, site) -> None:  # noqa: F811
     assert tmp_leftovers(case) == []
 
 
-def test_warcio_check_passes(case: Case, site, tmp_path: Path) -> None:  # noqa: F811
-    item = capture_web(case, site.url("/r1"), opts()).item
+@pytest.mark.parametrize("path", ["/r1", "/gzip.html", "/chunked.html", "/huge.bin", "/missing"])
+def test_warcio_check_passes(case: Case, site, tmp_path: Path, path: str) -> None:  # noqa: F811
+    item = capture_web(case, site.url(path), opts(max_response_bytes=1 << 20)).item
     warc = tmp_path / "capture.warc.gz"
     warc.write_bytes(case.read_artifact(art(item, "warc")[0]))
     res = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v", str(warc)],
