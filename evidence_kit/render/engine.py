@@ -31,6 +31,7 @@ from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineSettings,
+    QWebEngineUrlRequestInterceptor,
     qWebEngineChromiumVersion,
     qWebEngineVersion,
 )
@@ -172,6 +173,26 @@ def make_profile(persona: str, parent: QObject | None = None) -> tuple[QWebEngin
     return profile, f"persona:{persona}"
 
 
+class RequestLog(QWebEngineUrlRequestInterceptor):
+    """Which URLs the browser itself asked for while rendering (scripts, styles, images, and
+    any third party the page contacts): recorded with the capture, capped."""
+
+    LIMIT = 1000
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[dict[str, str]] = []
+        self.dropped = 0
+
+    def interceptRequest(self, info: Any) -> None:  # called on Chromium's IO thread
+        if len(self.entries) >= self.LIMIT:
+            self.dropped += 1
+            return
+        self.entries.append({"method": bytes(info.requestMethod().data()).decode("ascii", "replace"),
+                             "url": info.requestUrl().toString()[:2000],
+                             "type": str(getattr(info.resourceType(), "name", info.resourceType()))})
+
+
 class CapturePage(QWebEnginePage):
     """A page that never blocks on a dialog (alert/confirm/prompt would wait for a click that
     never comes offscreen), never opens a file chooser, and keeps console messages out of the
@@ -225,7 +246,10 @@ class PageRenderer(QObject):
             self.profile, self.out.profile = make_profile(opts.persona, self)
         else:
             self.profile, self.out.profile = profile, profile_label or "browser profile"
+        self.request_log: RequestLog | None = None
         if self._owns_profile:
+            self.request_log = RequestLog(self)
+            self.profile.setUrlRequestInterceptor(self.request_log)
             # the browser sends what the HTTP fetch sent (and what is recorded)
             self.profile.setHttpUserAgent(opts.user_agent)
             self.profile.setHttpAcceptLanguage("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7")
@@ -533,6 +557,10 @@ class PageRenderer(QObject):
         self.out.elapsed_ms = int((time.monotonic() - self._started) * 1000)
         if self.page.dialogs:
             self.out.extra["dialogs"] = list(self.page.dialogs)
+        if self.request_log is not None:
+            self.out.extra["browser_requests"] = list(self.request_log.entries)
+            if self.request_log.dropped:
+                self.out.extra["browser_requests_not_listed"] = self.request_log.dropped
         if not self.out.final_url:
             with contextlib.suppress(RuntimeError):
                 self.out.final_url = self.page.url().toString()

@@ -64,6 +64,8 @@ def test_job_captures_rendered_page(case: Case, site, qtbot) -> None:  # noqa: F
     assert item.acquisition["browser_profile"] == "off-the-record"
     assert "QtWebEngine" in item.acquisition["render_engine"]
     assert any("Rendering" in m for m in progress)
+    requested = {r["url"] for r in render["browser_requests"]}
+    assert site.url("/img/a.png") in requested  # what the browser itself fetched is listed
     assert case.verify(record=False).ok
     assert not list(case.objects.tmp_dir.iterdir())
 

@@ -41,8 +41,10 @@ def cmd_capture(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, message: str) -> None:
             if bar.enabled:
                 bar(done, total, message)
-            elif message != (last[0] if last else None):
-                last[:] = [message]
+                return
+            key = message.split(" (", 1)[0]  # not a line per downloaded chunk
+            if key != (last[0] if last else None):
+                last[:] = [key]
                 print(f"[{done}/{total}] {message}", file=sys.stderr)
 
         def warn(message: str) -> None:
