@@ -44,6 +44,8 @@ def surt(url: str) -> str:
         port = parts.port
     except ValueError:
         return url.lower()
+    if not host:
+        return url.strip().lower()
     host = re.sub(r"^www\d*\.", "", host)
     key = ",".join(reversed(host.split("."))) if host and not host.replace(".", "").isdigit() else host
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
@@ -67,8 +69,7 @@ def _iso_seconds(when: str) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _archive_name(index: int, name: str) -> str:
-    gz = name.lower().endswith(".gz")
+def _archive_name(index: int, name: str, gz: bool) -> str:
     stem = re.sub(r"[^a-z0-9._-]+", "-", name.lower().removesuffix(".gz").removesuffix(".warc")).strip("-.")
     return f"{index:02d}-{stem or 'capture'}.warc" + (".gz" if gz else "")
 
@@ -86,6 +87,8 @@ def index_warc(reader: BinaryIO, filename: str,
         for record in it:
             if check_cancel is not None:
                 check_cancel()
+            if not str(record.format).startswith("warc"):
+                raise WaczError("the file is not a WARC (it reads as an old ARC file or not at all)")
             rtype = record.rec_type
             if rtype not in INDEXED:
                 it.read_to_end(record)
@@ -149,7 +152,9 @@ def write_wacz(out: BinaryIO, *, warcs: list[tuple[str, int, str, Callable[[], B
     found_pages: dict[str, str] = {}
     names = []
     for i, (name, _size, _sha, opener) in enumerate(warcs, 1):
-        archive = _archive_name(i, name)
+        with opener() as reader:
+            gz = reader.read(2) == b"\x1f\x8b"  # the name may not say whether it is compressed
+        archive = _archive_name(i, name, gz)
         names.append(archive)
         with opener() as reader:
             lines, pages = index_warc(reader, archive, check_cancel)
