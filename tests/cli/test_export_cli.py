@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bundle_support import INVESTIGATOR, INVESTIGATOR_PW, populate, rewrite_zip
 
 from evidence_kit.core.case import Case
+from tests.bundle_support import INVESTIGATOR, INVESTIGATOR_PW, populate, rewrite_zip
 
 Cli = Callable[..., tuple[int, str, str]]
 

@@ -16,15 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bundle_support import (
-    AUDITOR,
-    AUDITOR_PW,
-    INVESTIGATOR,
-    INVESTIGATOR_PW,
-    add_web_item,
-    populate,
-    unzip,
-)
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
@@ -39,6 +30,15 @@ from evidence_kit.core.export import bundle as bundle_mod
 from evidence_kit.core.export.bundle import export_bundle, portable_name
 from evidence_kit.core.export.verify_bundle import verify_bundle
 from evidence_kit.core.progress import CancelToken
+from tests.bundle_support import (
+    AUDITOR,
+    AUDITOR_PW,
+    INVESTIGATOR,
+    INVESTIGATOR_PW,
+    add_web_item,
+    populate,
+    unzip,
+)
 
 
 @pytest.fixture

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bundle_support import populate, rewrite_zip, unzip
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
 from evidence_kit.core.crypto import SigningKey
 from evidence_kit.core.export.bundle import export_bundle
 from evidence_kit.core.export.verify_bundle import BundleError, verify_bundle
+from tests.bundle_support import populate, rewrite_zip, unzip
+from tests.tsa_testing import TsaServer
 
 Files = dict[str, bytes]
 
@@ -29,7 +30,7 @@ Files = dict[str, bytes]
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One exported bundle shared by the tampering tests (each works on a copy)."""
-    from conftest import CASE_NUMBER, OFFICER, OFFICER_PW
+    from tests.conftest import CASE_NUMBER, OFFICER, OFFICER_PW
 
     root = tmp_path_factory.mktemp("tamper")
     case_dir = root / "t.ekcase"
@@ -319,18 +320,18 @@ def test_damaged_entry_data(bundle: Path, tmp_path: Path) -> None:
 def test_timestamp_tokens_are_checked(case: Case, case_dir: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokens from the `timestamps` table travel in the bundle and are checked with
-    timestamps.verify_token; a broken token is named and fails its item."""
+    timestamps.verify_token; a token that does not verify is named and fails its item."""
     items = populate(case, case_dir)
     exhibit = items[0].exhibit
-    if not case.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'timestamps'").fetchone():
-        case.conn.execute("CREATE TABLE timestamps (id INTEGER PRIMARY KEY, at TEXT, subject_kind TEXT, "
-                          "subject TEXT, digest_alg TEXT, digest TEXT, tsa_url TEXT, gen_time TEXT, serial TEXT, "
-                          "token BLOB, tsa_certs BLOB, event_seq INTEGER)")
     good, broken = b"0\x82GOOD-TOKEN", b"0\x82BROKEN"
+    ev = case.record_event(ledger.TIMESTAMPED, exhibit, {"tokens": [
+        {"token_sha256": hashlib.sha256(t).hexdigest()} for t in (good, broken)]})
     for token in (good, broken):
         case.conn.execute("INSERT INTO timestamps(at, subject_kind, subject, digest_alg, digest, tsa_url, gen_time, "
-                          "serial, token, tsa_certs) VALUES ('t', 'item', ?, 'sha256', 'ab', 'http://127.0.0.1/tsa', "
-                          "'2026-01-01T00:00:00Z', '1', ?, ?)", (exhibit, token, b"-----BEGIN CERTIFICATE-----"))
+                          "serial, token, token_sha256, tsa_certs, event_seq) VALUES ('t', 'item', ?, 'sha256', "
+                          "'ab', 'http://127.0.0.1/tsa', '2026-01-01T00:00:00Z', '1', ?, ?, ?, ?)",
+                          (exhibit, token, hashlib.sha256(token).hexdigest(), "-----BEGIN CERTIFICATE-----",
+                           ev.seq))
     out = tmp_path / "ts.zip"
     export_bundle(case, None, out)
     with zipfile.ZipFile(out) as zf:
@@ -355,3 +356,40 @@ def test_timestamp_tokens_are_checked(case: Case, case_dir: Path, tmp_path: Path
     monkeypatch.setitem(sys.modules, "evidence_kit.core.timestamps", types.ModuleType("stub"))
     unchecked = verify_bundle(out)
     assert unchecked.ok and {p.code for p in unchecked.problems} == {"timestamp_unchecked"}
+
+
+def test_real_rfc3161_tokens_in_a_bundle(case: Case, case_dir: Path, tsa: TsaServer, tmp_path: Path) -> None:
+    """Tokens from a real (local) authority: the item's and the ledger head's both verify from
+    the bundle alone; a token swapped for another genuine one is caught by the ledger record."""
+    from evidence_kit.core.timestamps import stamp_item, stamp_ledger_head
+
+    items = populate(case, case_dir)
+    exhibit = items[1].exhibit
+    assert stamp_item(case, exhibit, tsa_urls=[tsa.url("/tsa")]).ok
+    assert stamp_ledger_head(case, tsa_urls=[tsa.url("/tsa")]).ok  # stamps the item's `timestamped` event
+    other = stamp_item(case, items[0].exhibit, tsa_urls=[tsa.url("/tsa")])[0]
+    out = tmp_path / "ts.zip"
+    export_bundle(case, [exhibit], out)
+    result = verify_bundle(out)
+    assert result.ok, [p.message for p in result.problems]
+    assert sorted(t.subject_kind for t in result.timestamps) == ["item", "ledger"]
+    assert all(t.ok for t in result.timestamps)
+    assert result.step("timestamps").status == "ok"  # type: ignore[union-attr]
+    assert next(i for i in result.items if i.exhibit == exhibit).timestamps == 1
+
+    def swap(files: Files) -> None:
+        name = next(n for n in files if n.endswith("-item-" + exhibit + ".tsr"))
+        files[name] = other.token
+        _resum(files)
+
+    swapped = verify_bundle(rewrite_zip(out, tmp_path / "swapped.zip", swap))
+    assert "timestamp_bad" in {p.code for p in swapped.errors}
+    assert any("does not verify" in p.message or "swapped" in p.message or "imprint" in p.message
+               for p in swapped.errors if p.code == "timestamp_bad")
+
+    def corrupt(files: Files) -> None:
+        name = next(n for n in files if n.endswith(".tsr"))
+        files[name] = files[name][:-20] + b"\0" * 20
+
+    broken = verify_bundle(rewrite_zip(out, tmp_path / "broken.zip", corrupt))
+    assert "timestamp_bad" in {p.code for p in broken.errors}

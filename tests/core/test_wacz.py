@@ -13,12 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from bundle_support import FIXTURES, PAGE_URL, add_web_item, make_warc
 
 from evidence_kit.core.case import Case
 from evidence_kit.core.export.bundle import export_bundle
 from evidence_kit.core.export.verify_bundle import verify_bundle
 from evidence_kit.core.export.wacz import WaczError, surt
+from tests.bundle_support import FIXTURES, PAGE_URL, add_web_item, make_warc
 
 WACZ_CLI = shutil.which("wacz", path=str(Path(sys.executable).parent))
 

@@ -479,6 +479,8 @@ def _timestamps(case: Case, exhibits: set[str], seqs: set[int]) -> tuple[list[di
             "subject_kind": kind, "subject": subject, "digest_alg": str(row.get("digest_alg") or "sha256"),
             "digest": str(row.get("digest") or ""), "tsa_url": str(row.get("tsa_url") or ""),
             "gen_time": str(row.get("gen_time") or ""), "serial": str(row.get("serial") or ""),
+            "tsa_name": str(row.get("tsa_name") or ""),
+            "token_sha256": hashlib.sha256(bytes(token)).hexdigest(),
             "token": base + ".tsr", "certs": base + ".pem" if certs else None,
             "_token_bytes": bytes(token), "_certs_bytes": bytes(certs)}
         for col in ("event_seq", "event", "ledger_seq"):

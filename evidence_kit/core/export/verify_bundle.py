@@ -337,6 +337,11 @@ def _check_timestamps(r: bundle_check.Result, source: bundle_check.Source, resul
             tr.ok = bool(getattr(check, "ok", False))
             tr.message = str(getattr(check, "message", "") or ("verified" if tr.ok else "does not verify"))
             tr.gen_time = str(getattr(check, "gen_time", "") or tr.gen_time)
+            tr.tsa = str(getattr(check, "tsa_name", "") or tr.tsa)
+            recorded = _recorded_token_hashes(events.get(entry.get("event_seq")))
+            if tr.ok and recorded is not None and hashlib.sha256(token).hexdigest() not in recorded:
+                tr.ok, tr.message = False, (f"not the token the custody ledger recorded in event "
+                                            f"#{entry.get('event_seq')} (swapped)")
         if not tr.ok:
             r.add("timestamp_bad", path=token_path, exhibit=exhibit, reason=tr.message)
 
@@ -350,6 +355,17 @@ def _expected_digest(ts_module: Any, kind: str, subject: str, entry: dict[str, A
             return bytes.fromhex(str(events[seq]["hash"]))
         return bytes.fromhex(str(entry.get("digest") or ""))
     item = items.get(subject)
-    if item is not None and hasattr(ts_module, "item_digest_from_artifacts"):
-        return bytes(ts_module.item_digest_from_artifacts(item.get("artifacts") or []))
+    if item is not None and hasattr(ts_module, "item_digest_from_listing"):
+        listing = [a for a in (item.get("artifacts") or []) if isinstance(a, dict)]
+        return bytes(ts_module.item_digest_from_listing(subject, listing))
     return bytes.fromhex(str(entry.get("digest") or ""))
+
+
+def _recorded_token_hashes(event: dict[str, Any] | None) -> set[str] | None:
+    """SHA-256 of the tokens a signed `timestamped` event lists, or None without that event."""
+    if event is None or not isinstance(event.get("details"), dict):
+        return None
+    tokens = event["details"].get("tokens")
+    if not isinstance(tokens, list):
+        return None
+    return {str(t.get("token_sha256")) for t in tokens if isinstance(t, dict)}
