@@ -346,3 +346,27 @@ def test_large_artifact_streams_through(case: Case, tmp_path: Path) -> None:
         assert zf.read("evidence/E0001/original/video.mp4") == payload
     shutil.rmtree(tmp_path / "x", ignore_errors=True)
     assert verify_bundle(out).ok
+
+
+@pytest.mark.parametrize(("lang", "label"), [("ko", "증거"), ("en", "Exhibit")])
+def test_court_report_in_the_bundle_names_every_exhibit_and_hash(populated: Case, outdir: Path, lang: str,
+                                                                 label: str) -> None:
+    pytest.importorskip("evidence_kit.core.export.report")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = outdir / "b.zip"
+    export_bundle(populated, None, out, lang=lang)
+    with zipfile.ZipFile(out) as zf:
+        pdf = zf.read("report/report.pdf")
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["report"]["pdf"] == "report/report.pdf" and manifest["report"]["lang"] == lang
+    (outdir / "r.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(outdir / "r.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert label in text
+    for item in populated.items():
+        assert item.exhibit in flat
+        for art in item.artifacts:
+            assert art.sha256 in flat
+    assert manifest["evidence_digest"] in flat

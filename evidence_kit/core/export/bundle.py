@@ -40,6 +40,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from glob import escape as glob_escape
 from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -410,6 +411,23 @@ def _json_bytes(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _clear_stale_parts(out: Path) -> None:
+    """Remove what a killed export to the same name left (`.NAME.<pid>-<hex>.part` whose process
+    is gone): such files never look complete, but they hold evidence in plaintext."""
+    prefix = f".{out.name}."
+    for p in out.parent.glob(f"{glob_escape(prefix)}*.part"):
+        pid_text = p.name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        except OSError:  # alive but not ours, or no way to tell (Windows): leave it
+            continue
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name != "posix":
         return
@@ -645,6 +663,7 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
     writer = _BundleWriter(case, chosen, out, lang=lang, blur=blur, wacz=wacz, progress=progress, cancel=cancel)
     warc_bytes = sum(a.size for i in chosen for a in i.artifacts if a.role == "warc") if wacz else 0
     writer.total = sum(a.size for i in chosen for a in i.artifacts) + 2 * warc_bytes
+    _clear_stale_parts(out)
     tmp = out.parent / f".{out.name}.{os.getpid()}-{os.urandom(4).hex()}.part"
     sink: _Sink | None = None
     try:
