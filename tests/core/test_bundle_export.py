@@ -109,6 +109,9 @@ def test_standard_tools_and_standalone_verify(populated: Case, tmp_path: Path) -
     folder = unzip(out, tmp_path / "unzipped")
     sums = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert sums.returncode == 0, sums.stdout + sums.stderr
+    if shutil.which("unzip"):  # Info-ZIP reads the streamed entries (data descriptors) too
+        test = subprocess.run(["unzip", "-tq", str(out)], capture_output=True, text=True)
+        assert test.returncode == 0 and "No errors detected" in test.stdout, test.stdout + test.stderr
     # No third-party module on the path at all (-I -S): signatures are reported unchecked.
     bare = subprocess.run([sys.executable, "-I", "-S", "verify.py"], cwd=folder, capture_output=True,
                           text=True, encoding="utf-8")
@@ -128,6 +131,19 @@ def test_standard_tools_and_standalone_verify(populated: Case, tmp_path: Path) -
     assert [i.exhibit for i in result.items] == [i.exhibit for i in populated.items()]
     assert result.step("signatures").status == "ok"  # type: ignore[union-attr]
     assert verify_bundle(folder).ok
+
+
+def test_file_manager_clutter_is_a_warning_not_a_failure(populated: Case, outdir: Path) -> None:
+    out = outdir / "b.zip"
+    export_bundle(populated, None, out)
+    folder = unzip(out, outdir / "unzipped")
+    (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (folder / "evidence" / "Thumbs.db").write_bytes(b"x")
+    result = verify_bundle(folder)
+    assert result.ok and {p.code for p in result.problems} == {"file_added"}
+    assert all(p.severity == "warning" for p in result.problems)
+    (folder / "evidence" / "extra.jpg").write_bytes(b"x")
+    assert not verify_bundle(folder).ok
 
 
 def test_verify_script_is_python39_and_standard_library_only() -> None:

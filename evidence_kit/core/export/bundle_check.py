@@ -63,6 +63,8 @@ SUMS = "SHA256SUMS"
 LEDGER = "custody/ledger.jsonl"
 KEYS = "custody/keys.json"
 UNLISTED = (SUMS,)  # the one file SHA256SUMS cannot list
+# Files an operating system's file manager drops into a folder it shows: reported, not failed.
+OS_CLUTTER = (".DS_Store", "Thumbs.db", "desktop.ini", "._.DS_Store")
 
 # code: (step, English, Korean). Parameters in braces come from the problem's params.
 MESSAGES: dict[str, tuple[str, str, str]] = {
@@ -510,7 +512,9 @@ class Checker:
                 r.add("file_changed", path=path)
         for name in names:
             if name not in r.sums and name not in UNLISTED:
-                r.add("file_added", path=name)
+                base = name.rsplit("/", 1)[-1]
+                clutter = base in OS_CLUTTER or name.startswith("__MACOSX/")
+                r.add("file_added", path=name, severity="warning" if clutter else "error")
 
     def _read_manifest(self) -> None:
         r = self.r
