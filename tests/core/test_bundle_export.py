@@ -133,6 +133,37 @@ def test_standard_tools_and_standalone_verify(populated: Case, tmp_path: Path) -
     assert verify_bundle(folder).ok
 
 
+def _python39() -> str | None:
+    """A real Python 3.9 interpreter, when this machine has one (pyenv or the system)."""
+    import glob
+
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    for candidate in [*sorted(glob.glob(f"{root}/versions/3.9*/bin/python3.9")), shutil.which("python3.9")]:
+        if candidate:
+            run = subprocess.run([candidate, "--version"], capture_output=True, text=True)
+            if run.returncode == 0 and run.stdout.startswith("Python 3.9"):
+                return candidate
+    return None
+
+
+def test_verify_script_runs_on_python39_and_7zip_reads_the_bundle(populated: Case, outdir: Path) -> None:
+    out = outdir / "b.zip"
+    export_bundle(populated, None, out)
+    folder = unzip(out, outdir / "unzipped")
+    python39 = _python39()
+    seven = shutil.which("7z")
+    if python39 is None and seven is None:
+        pytest.skip("neither Python 3.9 nor 7-Zip is installed here")
+    if python39 is not None:
+        for args in (["verify.py"], ["verify.py", str(out)]):
+            run = subprocess.run([python39, "-I", "-S", *args], cwd=folder, capture_output=True, text=True,
+                                 encoding="utf-8")
+            assert run.returncode == 0 and "VERDICT: VERIFIED" in run.stdout, run.stdout + run.stderr
+    if seven is not None:
+        run = subprocess.run([seven, "t", str(out)], capture_output=True, text=True)
+        assert run.returncode == 0 and "Everything is Ok" in run.stdout, run.stdout + run.stderr
+
+
 def test_file_manager_clutter_is_a_warning_not_a_failure(populated: Case, outdir: Path) -> None:
     out = outdir / "b.zip"
     export_bundle(populated, None, out)
