@@ -325,7 +325,7 @@ class _BundleWriter:
                 {"kind": "wacz", "path": path, "sha256": digest, "size": written, "wacz_version": "1.1.1",
                  "from": [plan.paths[a.id] for a in warcs]})
 
-    def custody(self, plans: list[_Plan], events: list[ledger.Event], users: list[User],
+    def custody(self, events: list[ledger.Event], users: list[User],
                 stamps: list[dict[str, Any]]) -> None:
         lines = b"".join(ledger.canonical_json(e.to_json()) + b"\n" for e in events)
         self.add_bytes(bundle_check.LEDGER, lines)
@@ -680,7 +680,7 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
         writer.write_evidence(plans)
         if wacz:
             writer.write_wacz(plans)
-        writer.custody(plans, events, users, stamps)
+        writer.custody(events, users, stamps)
         evidence_lines = "".join(f"{d}  {p}\n" for p, (d, _s) in writer.files.items() if p.startswith("evidence/"))
         evidence_digest = hashlib.sha256(evidence_lines.encode("utf-8")).hexdigest()
         artifact_paths = {aid: path for plan in plans for aid, path in plan.paths.items()}

@@ -25,6 +25,8 @@ the GUI's auditor view):
       "ledger": {"events": int, "first_seq": int, "last_seq": int,
                  "head": {"seq": int, "hash": str}},   # the case ledger's head at export
       "evidence_digest": str,              # SHA-256 over the evidence/ lines of SHA256SUMS
+      "root_key": {"name": str, "public_key": str},  # the case creator's key, as the ledger
+                                           # announced it: compare with the agency's record
       "files_checked": int, "bytes_checked": int,
       "checks": [{"name": str, "status": "ok" | "failed" | "skipped" | "absent",
                   "detail": str, "detail_ko": str}, ...],
@@ -52,7 +54,9 @@ ledger_malformed, ledger_edited, ledger_link, ledger_order, ledger_removed, ledg
 signature_bad, signature_unknown_user, signatures_unchecked, key_swapped, key_unannounced,
 keys_missing, item_no_capture_event, artifact_mismatch, artifact_missing,
 artifact_not_recorded, ledger_head_mismatch, evidence_digest_mismatch, timestamp_bad,
-timestamp_unchecked, zip_case_collision.
+timestamp_unchecked, zip_case_collision, item_removed, ledger_added, ledger_replaced.
+A problem of severity "warning" (signatures_unchecked, timestamp_unchecked, file_added for
+file-manager clutter such as .DS_Store) does not fail the bundle.
 
 Errors that make a bundle impossible to check at all (not a ZIP, a truncated ZIP, a path that
 escapes the folder, a newer format version) raise BundleError instead of returning a result.
