@@ -354,21 +354,23 @@ def test_gui_style_worker_thread_with_a_clone(populated: Case, tmp_path: Path) -
     assert not errors and verify_bundle(out).ok
 
 
-def test_reports_are_included_or_named_as_missing(populated: Case, tmp_path: Path) -> None:
-    out = tmp_path / "b.zip"
+def test_reports_are_included_or_named_as_missing(populated: Case, outdir: Path) -> None:
+    """report.pdf and case.jsonld are in the bundle when their writers are part of the build;
+    when one is not, the bundle (manifest and warnings) says exactly what it lacks."""
+    import importlib.util
+
+    out = outdir / "b.zip"
     result = export_bundle(populated, None, out)
     with zipfile.ZipFile(out) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         names = zf.namelist()
-    try:
-        import evidence_kit.core.export.report  # noqa: F401
-        has_report = True
-    except ImportError:
-        has_report = False
-    assert ("report/report.pdf" in names) == has_report
-    if not has_report:  # until the report writer lands, the bundle says what it lacks
-        assert any("report.pdf" in w for w in result.warnings)
-        assert manifest["report"]["pdf"] is None and manifest["report"]["notes"]
+    for module, path, key in (("evidence_kit.core.export.report", "report/report.pdf", "pdf"),
+                              ("evidence_kit.core.export.caseuco", "report/case.jsonld", "jsonld")):
+        available = importlib.util.find_spec(module) is not None
+        assert (path in names) == available
+        assert manifest["report"][key] == (path if available else None)
+        assert any(path in w for w in result.warnings) != available
+    assert verify_bundle(out).ok
 
 
 def test_web_item_without_warc_still_exports_with_wacz(case: Case, tmp_path: Path) -> None:
