@@ -393,3 +393,52 @@ def test_real_rfc3161_tokens_in_a_bundle(case: Case, case_dir: Path, tsa: TsaSer
 
     broken = verify_bundle(rewrite_zip(out, tmp_path / "broken.zip", corrupt))
     assert "timestamp_bad" in {p.code for p in broken.errors}
+
+
+# -- properties over hostile changes --------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_changed_byte_of_any_file_is_caught(bundle: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                data: st.DataObject) -> None:
+    """Property: change one byte anywhere in the content of any file of the bundle, SHA256SUMS
+    and the manifest included, and the bundle no longer verifies."""
+    with zipfile.ZipFile(bundle) as zf:
+        names = sorted(zf.namelist())
+        sizes = {n: zf.getinfo(n).file_size for n in names}
+    name = data.draw(st.sampled_from([n for n in names if sizes[n] > 0]), label="file")
+    pos = data.draw(st.integers(0, sizes[name] - 1), label="offset")
+    xor = data.draw(st.integers(1, 255), label="xor")
+
+    def flip(files: Files) -> None:
+        b = bytearray(files[name])
+        b[pos] ^= xor
+        files[name] = bytes(b)
+
+    bad = rewrite_zip(bundle, tmp_path_factory.mktemp("flip") / "bad.zip", flip)
+    try:
+        result = verify_bundle(bad)
+    except BundleError:
+        return  # e.g. the manifest no longer says it is a bundle: refused, which is also a catch
+    assert not result.ok, (name, pos, xor)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_zip_bytes_give_an_answer_never_a_traceback(bundle: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                            data: st.DataObject) -> None:
+    """Property: any damage to the ZIP container itself (headers, directory, data) ends in a
+    verdict or a BundleError, never another exception."""
+    raw = bytearray(bundle.read_bytes())
+    for _ in range(data.draw(st.integers(1, 8), label="hits")):
+        pos = data.draw(st.integers(0, len(raw) - 1), label="offset")
+        raw[pos] ^= data.draw(st.integers(1, 255), label="xor")
+    bad = tmp_path_factory.mktemp("raw") / "bad.zip"
+    bad.write_bytes(bytes(raw))
+    try:
+        verify_bundle(bad)
+    except BundleError:
+        pass

@@ -475,16 +475,22 @@ class Checker:
             except (ValueError, UnicodeDecodeError, OSError, zipfile.BadZipFile) as exc:
                 r.add("file_unreadable", path=SUMS, reason=str(exc))
                 text = ""
-            line_re = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
-            for n, line in enumerate(text.splitlines(), 1):
-                if not line.strip():
-                    continue
-                m = line_re.match(line)
+            # Exactly as written: lowercase hex, two spaces, one path, "\n" after every line, so
+            # that no byte of SHA256SUMS can change without a problem being reported.
+            line_re = re.compile(r"([0-9a-f]{64})  (.+)")
+            lines = text.split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            elif text:
+                r.add("sums_malformed", line=len(lines))
+            for n, line in enumerate(lines, 1):
+                m = line_re.fullmatch(line)
                 path = m.group(2) if m else ""
-                if m is None or unsafe_path(path) is not None or path in r.sums:
+                if (m is None or unsafe_path(path) is not None or path in r.sums
+                        or unicodedata.normalize("NFC", path) != path):
                     r.add("sums_malformed", line=n)
                     continue
-                r.sums[unicodedata.normalize("NFC", path)] = m.group(1).lower()
+                r.sums[path] = m.group(1)
         else:
             r.add("file_removed", path=SUMS)
         total = sum(self.source.size(n) for n in names)
