@@ -419,3 +419,26 @@ def test_court_report_in_the_bundle_names_every_exhibit_and_hash(populated: Case
         for art in item.artifacts:
             assert art.sha256 in flat
     assert manifest["evidence_digest"] in flat
+
+
+@pytest.mark.parametrize("wacz", [False, True])
+def test_progress_is_monotonic_and_complete(populated: Case, outdir: Path, wacz: bool) -> None:
+    calls: list[tuple[int, int, str]] = []
+    export_bundle(populated, None, outdir / "b.zip", wacz=wacz, progress=lambda d, t, m: calls.append((d, t, m)))
+    dones = [d for d, _t, _m in calls]
+    assert dones == sorted(dones)
+    total = calls[-1][1]
+    assert total > 0 and all(t == total for _d, t, _m in calls)
+    assert dones[-1] == total and calls[-1][2] == "finishing"
+
+
+def test_verification_can_be_cancelled(populated: Case, outdir: Path) -> None:
+    out = outdir / "b.zip"
+    export_bundle(populated, None, out)
+    token = CancelToken()
+
+    def progress(done: int, total: int, message: str) -> None:
+        token.cancel()
+
+    with pytest.raises(CancelledError):
+        verify_bundle(out, progress=progress, cancel=token)
