@@ -226,6 +226,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_failed": ("FAILED", "실패"),
     "status_skipped": ("skipped", "건너뜀"),
     "status_absent": ("not present", "해당 없음"),
+    "status_unchecked": ("not checked", "확인 못 함"),
 }
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -418,10 +419,8 @@ class Styles:
                                      spaceAfter=8, **base)
         self.code = ParagraphStyle("code", fontSize=8, leading=11, leftIndent=10, backColor=colors.HexColor("#f2f2f2"),
                                    borderPadding=3, spaceBefore=2, spaceAfter=6, **{**base, "fontName": FONT_MONO})
-        self.verdict_ok = ParagraphStyle("verdict_ok", fontSize=15, leading=21, textColor=colors.white,
-                                         backColor=colors.HexColor("#1e7b34"), borderPadding=8, alignment=TA_CENTER,
-                                         spaceBefore=6, spaceAfter=12, **{**base, "fontName": FONT_BOLD})
-        self.verdict_bad = ParagraphStyle("verdict_bad", parent=self.verdict_ok, backColor=colors.HexColor("#b3261e"))
+        self.verdict = ParagraphStyle("verdict", fontSize=15, leading=21, textColor=colors.white,
+                                      alignment=TA_CENTER, **{**base, "fontName": FONT_BOLD})
 
 
 GRID = colors.HexColor("#b8c2cc")
@@ -921,7 +920,7 @@ def _verification_and_signature(ctx: ExportContext, lb: Labels, st: Styles) -> l
 
 
 def _signature_block(lb: Labels, st: Styles, name: str, badge: str, role: str, when: str,
-                     statement_key: str) -> list[Flowable]:
+                     statement_key: str, heading_key: str = "signature") -> list[Flowable]:
     dt = parse_utc(when)
     date = dt.astimezone(KST).strftime("%Y-%m-%d") if dt else ""
     line = Table([[""]], colWidths=[80 * mm], rowHeights=[12 * mm])
@@ -934,7 +933,7 @@ def _signature_block(lb: Labels, st: Styles, name: str, badge: str, role: str, w
         (lb("date"), escape(date)),
         (lb("sign_here"), line),
     ]
-    return [Spacer(1, 6 * mm), KeepTogether([Paragraph(escape(lb("signature")), st.h1),
+    return [Spacer(1, 6 * mm), KeepTogether([Paragraph(escape(lb(heading_key)), st.h1),
                           Paragraph(escape(lb(statement_key)), st.body), Spacer(1, 3 * mm),
                           kv_table(rows, st, label_w=35 * mm, width=125 * mm)])]
 
@@ -967,6 +966,8 @@ def _status_label(status: Any, lb: Labels) -> str:
         return lb("status_skipped")
     if status == "absent":
         return lb("status_absent")
+    if status is None:
+        return lb("status_unchecked")
     return clean(status, 40)
 
 
@@ -989,14 +990,18 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
     problems = _problems_of(result)
     errors = [p for p in problems if p.get("severity", "error") != "warning"]
     warnings = [p for p in problems if p.get("severity") == "warning"]
-    ok = bool(result.get("ok")) and not errors
+    ok = result.get("ok") is True and not errors  # anything but a real true is not a pass
 
     story: list[Flowable] = [Spacer(1, 6 * mm), Paragraph(escape(lb("vr_title")), st.title)]
     if ok:
         verdict = lb("vr_ok_warn", n=len(warnings)) if warnings else lb("vr_ok")
     else:
         verdict = lb("vr_failed", n=len(errors) or len(problems) or 1)
-    story.append(Paragraph(escape(verdict), st.verdict_ok if ok else st.verdict_bad))
+    box = Table([[Paragraph(escape(verdict), st.verdict)]], colWidths=[BODY_W])
+    box.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#1e7b34" if ok else "#b3261e")),
+                             ("TOPPADDING", (0, 0), (-1, -1), 9), ("BOTTOMPADDING", (0, 0), (-1, -1), 11)]))
+    story += [Spacer(1, 4 * mm), box, Spacer(1, 5 * mm)]
 
     bundle = result.get("bundle_name") or result.get("bundle") or ""
     rows: list[tuple[str, Any]] = [(lb("vr_bundle"), Paragraph(para_text(bundle, 300), st.mono))]
@@ -1096,16 +1101,17 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
             if not isinstance(ts, Mapping):
                 continue
             trows.append([para_text(f"{ts.get('subject_kind', '')} {ts.get('subject', '')}", 120),
-                          para_text(utc_and_kst(str(ts.get("gen_time", "")))),
+                          Paragraph(para_text(utc_and_kst(str(ts.get("gen_time", "")))), st.mono_small),
                           para_text(ts.get("tsa", ""), 200),
                           Paragraph(f"<b>{escape(_status_label(ts.get('ok'), lb))}</b> "
                                     f"{para_text(ts.get('message', ''), 300)}", st.small)])
         story += [Paragraph(escape(lb("timestamps")), st.h2),
                   grid_table([lb("exhibit"), lb("time"), "TSA", lb("vr_status")], trows,
-                             [34 * mm, 34 * mm, 45 * mm, BODY_W - 113 * mm], st)]
+                             [34 * mm, 36 * mm, 45 * mm, BODY_W - 115 * mm], st)]
 
     story.append(Spacer(1, 4 * mm))
-    story += _signature_block(lb, st, "", "", "", str(result.get("checked_at", "")), "vr_statement")
+    story += _signature_block(lb, st, "", "", "", str(result.get("checked_at", "")), "vr_statement",
+                              "verifier")
     decorate = _page_decorator(f"{lb('vr_header')} · {clean(bundle, 80)}",
                                f"{lb('case')} {clean(case.get('number', ''), 64)}" if case else "",
                                lb("generated_by", tool=clean(result.get("tool") or f"Evidence Kit {__version__}", 60)),
