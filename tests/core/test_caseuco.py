@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import rdflib
-from conftest import CASE_NUMBER, OFFICER, OFFICER_PW
-from report_fixtures import build_context
 
 from evidence_kit.core.case import Case
 from evidence_kit.core.export.caseuco import CASE_VERSION, build_case_jsonld
 from evidence_kit.core.export.context import ExportContext
+from tests.conftest import CASE_NUMBER, OFFICER, OFFICER_PW
+from tests.core.report_fixtures import build_context
 
 UCO_TYPES = "https://ontology.unifiedcyberontology.org/uco/types/"
 

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASE_NUMBER, OFFICER, OFFICER_PW
 from PIL import Image, ImageChops, ImageFilter, ImageStat
-from report_fixtures import PHOTOS, build_context
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
@@ -23,6 +21,8 @@ from evidence_kit.core.export import report
 from evidence_kit.core.export.context import ExportContext
 from evidence_kit.core.export.report import LABELS, write_court_report, write_verification_report
 from evidence_kit.core.imaging import thumbnail
+from tests.conftest import CASE_NUMBER, OFFICER, OFFICER_PW
+from tests.core.report_fixtures import PHOTOS, build_context
 
 
 def pdf_text(pdf: Path, *extra: str) -> str:
