@@ -244,11 +244,27 @@ def test_no_reader_and_oversized_preview(ctx: ExportContext, tmp_path: Path) -> 
 
 
 def test_timestamps_are_listed(ctx: ExportContext, tmp_path: Path) -> None:
-    ts = {"subject": "ledger", "seq": 7, "tsa": "http://127.0.0.1:9999/tsa", "gen_time": "2026-11-22T03:00:00Z",
-          "token": "MIIB" * 400}
-    text = pdf_text(write(dataclasses.replace(ctx, lang="en", timestamps=[ts]), tmp_path / "ts.pdf"))
-    assert "Trusted timestamps (RFC 3161)" in text and "http://127.0.0.1:9999/tsa" in text
-    assert "MIIBMIIB" not in text  # token bytes are in the bundle, not in the report
+    item = ctx.items[0]
+    base = {"id": 1, "at": "2026-11-22T03:00:01.000Z", "digest_alg": "sha256", "tsa_url": "http://127.0.0.1:9999/tsa",
+            "gen_time": "2026-11-22T03:00:00Z", "tsa_name": "CN=Test TSA", "event_seq": 9,
+            "token_base64": "MIIB" * 400, "tsa_certs_pem": "-----BEGIN CERTIFICATE-----\nMIIC"}
+    stamps = [{**base, "subject_kind": "item", "subject": item.exhibit, "digest": "1" * 64, "serial": "4242",
+               "token_sha256": "2" * 64},
+              {**base, "subject_kind": "ledger", "subject": "7", "digest": "3" * 64, "serial": "4343",
+               "token_sha256": "4" * 64}]
+    pdf = write(dataclasses.replace(ctx, lang="en", timestamps=stamps), tmp_path / "ts.pdf")
+    pages = pdf_text(pdf).split("\f")
+    flat = squash("".join(pages))
+    for value in ("1" * 64, "2" * 64, "3" * 64, "4" * 64, "4242", "4343", "CN=Test TSA", "http://127.0.0.1:9999/tsa",
+                  "2026-11-22 03:00:00 UTC", "2026-11-22 12:00:00 KST", "event #7",
+                  "Trusted timestamps of the custody ledger"):
+        assert squash(value) in flat, value
+    # The item's token is shown with the item (before the next exhibit), the ledger's at the end.
+    first = _item_page(pdf, item.exhibit)
+    second = _item_page(pdf, ctx.items[1].exhibit)
+    assert "1" * 64 in squash("".join(pages[first - 1:second - 1]))
+    assert "3" * 64 not in squash("".join(pages[first - 1:second - 1]))
+    assert "MIIBMIIB" not in flat and "BEGINCERTIFICATE" not in flat  # tokens are files in the bundle
 
 
 def test_unknown_language_is_refused(ctx: ExportContext) -> None:

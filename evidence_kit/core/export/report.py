@@ -163,6 +163,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "action": ("Action", "처리 내용"),
     "event_hash": ("Event hash (SHA-256)", "기록 해시 (SHA-256)"),
     "timestamps": ("Trusted timestamps (RFC 3161)", "신뢰 타임스탬프 (RFC 3161)"),
+    "timestamps_ledger": ("Trusted timestamps of the custody ledger (RFC 3161)",
+                          "관리 기록에 대한 신뢰 타임스탬프 (RFC 3161)"),
+    "ts_subject": ("Stamped", "대상"),
+    "ts_time": ("Time (authority's clock)", "시각 (발급 기관 기준)"),
+    "ts_ids": ("Serial, stamped digest, token SHA-256", "일련번호, 대상 해시, 토큰 SHA-256"),
+    "ts_serial": ("serial", "일련번호"),
+    "ts_digest": ("digest", "대상 해시"),
+    "ts_token": ("token", "토큰"),
     "verification": ("Verification statement", "검증 안내"),
     "verification_text": (
         "Every file in this bundle is listed with its SHA-256 in SHA256SUMS, and each evidence file "
@@ -724,6 +732,9 @@ def _item_pages(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[
 
     story += [CondPageBreak(35 * mm), Paragraph(escape(lb("custody")), st.h2),
               _custody_table(ctx.events_of(item.exhibit), lb, st)]
+    stamps = _stamps_of(ctx, "item", item.exhibit)
+    if stamps:
+        story += [Paragraph(escape(lb("timestamps")), st.h2), _timestamps_table(stamps, lb, st)]
     return story
 
 
@@ -880,21 +891,37 @@ def _custody_table(events: list[Event], lb: Labels, st: Styles) -> Flowable:
     return grid_table([lb("seq"), lb("time"), lb("actor"), lb("action"), lb("event_hash")], rows, widths, st)
 
 
-def _timestamp_rows(ctx: ExportContext) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for i, ts in enumerate(ctx.timestamps, 1):
-        for key, value in flatten(ts):
-            if key in ("token", "der", "token_b64", "certificates"):
-                continue
-            rows.append((f"{i}. {key}", value))
-    return rows
+def _timestamps_table(stamps: list[Mapping[str, Any]], lb: Labels, st: Styles) -> Flowable:
+    """RFC 3161 tokens (records as core.timestamps.token_json writes them): what was stamped,
+    when by the authority's clock, by which authority, and the token's own hash."""
+    rows: list[list[Any]] = []
+    for ts in stamps:
+        kind = str(ts.get("subject_kind", ""))
+        subject = str(ts.get("subject", ""))
+        what = lb("event_no", seq=subject) if kind == "ledger" else subject
+        tsa = " ".join(str(v) for v in (ts.get("tsa_name"), ts.get("tsa_url")) if v)
+        ids = [f"{lb('ts_digest')}: {ts.get('digest', '')}", f"{lb('ts_token')}: {ts.get('token_sha256', '')}"]
+        if ts.get("serial"):
+            ids.insert(0, f"{lb('ts_serial')}: {ts['serial']}")
+        rows.append([para_text(what, 100),
+                     Paragraph(para_text(utc_and_kst(str(ts.get("gen_time", "")))), st.mono_small),
+                     para_text(tsa, 300),
+                     Paragraph(para_text("\n".join(ids), 400), st.mono_small)])
+    widths = [28 * mm, 36 * mm, 40 * mm, 0.0]
+    widths[3] = BODY_W - sum(widths)
+    return grid_table([lb("ts_subject"), lb("ts_time"), "TSA", lb("ts_ids")], rows, widths, st)
+
+
+def _stamps_of(ctx: ExportContext, kind: str, subject: str | None = None) -> list[Mapping[str, Any]]:
+    return [ts for ts in ctx.timestamps if isinstance(ts, Mapping) and ts.get("subject_kind") == kind
+            and (subject is None or str(ts.get("subject")) == subject)]
 
 
 def _verification_and_signature(ctx: ExportContext, lb: Labels, st: Styles) -> list[Flowable]:
     story: list[Flowable] = []
-    ts_rows = _timestamp_rows(ctx)
-    if ts_rows:
-        story += [Paragraph(escape(lb("timestamps")), st.h2), _rows_table(ts_rows, st, lb("truncated"), lb)]
+    ledger_stamps = _stamps_of(ctx, "ledger")
+    if ledger_stamps:
+        story += [Paragraph(escape(lb("timestamps_ledger")), st.h2), _timestamps_table(ledger_stamps, lb, st)]
     bundle = clean(ctx.bundle_name, 200) or "bundle.zip"
     folder = bundle[:-4] if bundle.lower().endswith(".zip") else bundle
     story += [
