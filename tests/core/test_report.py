@@ -338,6 +338,7 @@ def test_verification_report_names_every_problem(tmp_path: Path, lang: str) -> N
         assert "FAILED: 2 problem(s) found" in text
         assert "was changed after export" in text and "event #4 was edited" in text
         assert "Exhibits" in text and "Checked at" in text and "not checked" in text
+        assert "FilesagainstSHA256SUMS" in flat and "event#9" in flat
     for value in ("2026-SEOUL-0042-E0001", "2026-SEOUL-0042-E0002", "c" * 64, "e" * 64, "a" * 64,
                   "Evidence Kit 9.9.9", "2026-11-22 03:10:00.123 UTC", "2026-11-22 12:10:00.123 KST",
                   "file_changed", "ledger_edited"):

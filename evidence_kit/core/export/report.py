@@ -279,6 +279,18 @@ ARTIFACT_ROLE_LABELS: dict[str, tuple[str, str]] = {
     "export_json": ("Export JSON", "내보내기 JSON"),
 }
 
+CHECK_LABELS: dict[str, tuple[str, str]] = {
+    "zip": ("ZIP structure", "ZIP 구조"),
+    "files": ("Files against SHA256SUMS", "SHA256SUMS 대비 파일"),
+    "manifest": ("Manifest against the files", "파일 대비 목록(manifest)"),
+    "manifest_signature": ("Manifest signature", "목록 서명"),
+    "ledger": ("Custody ledger chain", "관리 기록 연결"),
+    "signatures": ("Event signatures", "기록 서명"),
+    "keys": ("Users' public keys", "사용자 공개 키"),
+    "items": ("Exhibits against their capture events", "수집 기록 대비 증거물"),
+    "timestamps": ("RFC 3161 timestamp tokens", "RFC 3161 타임스탬프 토큰"),
+}
+
 # Acquisition fields shown first, in this order, with a label; the rest follow as "other".
 _ACQ_ORDER: tuple[tuple[str, str], ...] = (
     ("workstation", "workstation"), ("os", "os"), ("os_user", "os_user"), ("tool", "tool"),
@@ -806,16 +818,23 @@ def _platform_rows(item: Item) -> list[tuple[str, str]]:
 
 
 def _metadata_rows(item: Item, lb: Labels) -> list[tuple[str, str]]:
+    """Labelled rows for what a reader looks for first (HTTP status, server IP, TLS, GPS), then
+    every other field under its manifest.json key."""
     meta = {k: v for k, v in item.metadata.items() if k not in ("platform", "identifiers", "platform_ids")}
     rows: list[tuple[str, str]] = []
     http = meta.get("http")
     if isinstance(http, Mapping):
+        rest = dict(http)
         for key, label in (("status", "http_status"), ("server_ip", "server_ip"), ("tls", "tls")):
-            if http.get(key) not in (None, ""):
-                rows.append((lb(label), _value_text(http[key])))
+            if rest.get(key) not in (None, ""):
+                rows.append((lb(label), _value_text(rest.pop(key))))
+        meta["http"] = rest
     exif = meta.get("exif")
     if isinstance(exif, Mapping) and isinstance(exif.get("gps"), Mapping):
-        rows.append((lb("gps"), format_gps(dict(exif["gps"]))))
+        gps = dict(exif["gps"])
+        rows.append((lb("gps"), format_gps(gps)))
+        extra = {k: v for k, v in gps.items() if k not in ("latitude", "longitude", "altitude_m")}
+        meta["exif"] = {**{k: v for k, v in exif.items() if k != "gps"}, **({"gps": extra} if extra else {})}
     rows += flatten(meta)
     return rows
 
@@ -1078,13 +1097,13 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
             status = c.get("status")
             colour = "#1e7b34" if status == "ok" else "#b3261e" if status == "failed" else "#555555"
             detail = c.get("detail_ko") if lb.lang == "ko" and c.get("detail_ko") else c.get("detail", "")
-            crow.append([para_text(c.get("name", ""), 60),
+            crow.append([para_text(lb.pick(CHECK_LABELS, str(c.get("name", ""))), 80),
                          Paragraph(f"<font color='{colour}'><b>{escape(_status_label(status, lb))}</b></font>",
                                    st.small),
                          para_text(detail, 600)])
         story += [Paragraph(escape(lb("vr_checks")), st.h2),
                   grid_table([lb("vr_check"), lb("vr_status"), lb("vr_detail")], crow,
-                             [36 * mm, 22 * mm, BODY_W - 58 * mm], st)]
+                             [52 * mm, 20 * mm, BODY_W - 72 * mm], st)]
 
     items = result.get("items")
     if isinstance(items, list) and items:
@@ -1127,13 +1146,15 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
         for ts in timestamps:
             if not isinstance(ts, Mapping):
                 continue
-            trows.append([para_text(f"{ts.get('subject_kind', '')} {ts.get('subject', '')}", 120),
+            subject = str(ts.get("subject", ""))
+            what = lb("event_no", seq=subject) if ts.get("subject_kind") == "ledger" else subject
+            trows.append([para_text(what, 120),
                           Paragraph(para_text(utc_and_kst(str(ts.get("gen_time", "")))), st.mono_small),
                           para_text(ts.get("tsa", ""), 200),
                           Paragraph(f"<b>{escape(_status_label(ts.get('ok'), lb))}</b> "
                                     f"{para_text(ts.get('message', ''), 300)}", st.small)])
         story += [Paragraph(escape(lb("timestamps")), st.h2),
-                  grid_table([lb("exhibit"), lb("time"), "TSA", lb("vr_status")], trows,
+                  grid_table([lb("ts_subject"), lb("ts_time"), "TSA", lb("vr_status")], trows,
                              [34 * mm, 36 * mm, 45 * mm, BODY_W - 115 * mm], st)]
 
     story.append(Spacer(1, 4 * mm))
