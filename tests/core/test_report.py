@@ -16,7 +16,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
-from evidence_kit.core.errors import InputError
+from evidence_kit.core.errors import InputError, IntegrityError
 from evidence_kit.core.export import report
 from evidence_kit.core.export.context import ExportContext
 from evidence_kit.core.export.report import LABELS, write_court_report, write_verification_report
@@ -219,8 +219,11 @@ def test_hostile_text_is_escaped_and_cut(case: Case, tmp_path: Path) -> None:
     draft.add_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, role="screenshot", name="<script>.png", mime="image/png")
     draft.metadata = {"http": {"headers": {f"X-H{i}": "v" * 5000 for i in range(300)}},
                       "deep": {"a": {"b": {"c": [{"d": list(range(50))}]}}}}
-    draft.notes = "x" * 100000
+    draft.metadata["lines"] = "line\n" * 5000  # one table cell must never outgrow a page
+    draft.notes = "x" * 100000 + "\n" * 3000
     item = draft.commit()
+    for n in range(80):  # a custody table over several pages
+        case.record_view(item.exhibit, revealed=False, artifact=f"view {n}")
     ctx = ExportContext(case_info=case.info, exporter=case.user, exported_at=ledger.utc_now_ms(), lang="en",
                         blur=True, items=[item], events=case.events(item=item.exhibit),
                         ledger_head=case.ledger_head(), evidence_digest="0" * 64, bundle_name="b.zip", tool="t",
@@ -230,13 +233,19 @@ def test_hostile_text_is_escaped_and_cut(case: Case, tmp_path: Path) -> None:
     assert "<b>bold</b> & <font size=90>big</font>" in text
     assert "more entries in manifest.json" in text
     assert "_script_.png" in text  # the store already made the name safe
-    assert page_count(pdf) < 30
+    assert page_count(pdf) < 40
+    assert "view 79" in text
 
 
 def test_no_reader_and_oversized_preview(ctx: ExportContext, tmp_path: Path) -> None:
     ctx = dataclasses.replace(ctx, lang="en")
     text = pdf_text(write(dataclasses.replace(ctx, read_artifact=None), tmp_path / "noreader.pdf"))
     assert text.count("No preview") >= 3
+    def damaged(_art: object) -> bytes:
+        raise IntegrityError("stored bytes do not match")
+
+    text = pdf_text(write(dataclasses.replace(ctx, read_artifact=damaged), tmp_path / "damaged.pdf"))
+    assert text.count("Image could not be decoded") >= 3
     big = dataclasses.replace(ctx.items[0], artifacts=[dataclasses.replace(a, size=report.MAX_PREVIEW_BYTES + 1)
                                                        for a in ctx.items[0].artifacts])
     text = pdf_text(write(dataclasses.replace(ctx, items=[big]), tmp_path / "big.pdf"))

@@ -42,7 +42,7 @@ from reportlab.platypus import (
 
 from ... import __version__
 from ..case import Artifact, Item
-from ..errors import InputError
+from ..errors import EvidenceKitError, InputError
 from ..exif import format_gps
 from ..filetypes import is_image, is_video
 from ..imaging import thumbnail
@@ -63,6 +63,7 @@ MAX_PREVIEW_BYTES = 64 << 20
 #: A value longer than this is cut; the full value is in manifest.json.
 MAX_VALUE_CHARS = 1500
 MAX_METADATA_ROWS = 80
+MAX_LINES = 24
 THUMB_PX = 480
 THUMB_MAX_W = 70 * mm
 THUMB_MAX_H = 85 * mm
@@ -171,6 +172,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ts_serial": ("serial", "일련번호"),
     "ts_digest": ("digest", "대상 해시"),
     "ts_token": ("token", "토큰"),
+    "ts_file": ("file", "파일"),
     "verification": ("Verification statement", "검증 안내"),
     "verification_text": (
         "Every file in this bundle is listed with its SHA-256 in SHA256SUMS, and each evidence file "
@@ -347,18 +349,22 @@ def register_fonts() -> None:
 
 
 # -- text helpers ---------------------------------------------------------------------------
-def clean(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…") -> str:
-    """Printable text of a suspect-controlled value, cut to `limit` characters."""
+def clean(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…", max_lines: int = MAX_LINES) -> str:
+    """Printable text of a suspect-controlled value, cut to `limit` characters and `max_lines`
+    lines (a table cell cannot continue on the next page, so it must stay shorter than one)."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\t", " "))
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    cut = False
     if len(text) > limit:
-        text = text[:limit] + " " + cut_note
-    return text
+        text, cut = text[:limit], True
+    if text.count("\n") >= max_lines:
+        text, cut = "\n".join(text.split("\n")[:max_lines]), True
+    return text + " " + cut_note if cut else text
 
 
-def para_text(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…") -> str:
+def para_text(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…", max_lines: int = MAX_LINES) -> str:
     """Escaped for reportlab's mini-markup, line breaks kept."""
-    return escape(clean(value, limit, cut_note)).replace("\n", "<br/>")
+    return escape(clean(value, limit, cut_note, max_lines)).replace("\n", "<br/>")
 
 
 def parse_utc(text: str) -> datetime | None:
@@ -683,7 +689,9 @@ def _preview(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[Flo
         return [Placeholder(lb("no_preview_large") if art.size > MAX_PREVIEW_BYTES else lb("no_preview"))]
     try:
         png = thumbnail(ctx.read_artifact(art), THUMB_PX, blur=ctx.blur, max_aspect=1.6)
-    except InputError:
+    except (EvidenceKitError, OSError, MemoryError):
+        # Undecodable, too large, or the stored bytes failed their check: the report still
+        # describes the item (verification names the damaged object).
         return [Placeholder(lb("no_preview_bad"))]
     reader = ImageReader(io.BytesIO(png))
     w, h = reader.getSize()
@@ -738,7 +746,7 @@ def _item_pages(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[
                   _rows_table(meta_rows, st, cut, lb)]
 
     story += [Paragraph(escape(lb("notes")), st.h2),
-              Paragraph(para_text(item.notes, 4000, cut) or escape(lb("none")), st.body),
+              Paragraph(para_text(item.notes, 6000, cut, max_lines=400) or escape(lb("none")), st.body),
               Paragraph(escape(lb("tags")), st.h2),
               Paragraph(para_text(", ".join(item.tags), 1000, cut) or escape(lb("none")), st.body)]
 
@@ -922,6 +930,8 @@ def _timestamps_table(stamps: list[Mapping[str, Any]], lb: Labels, st: Styles) -
         ids = [f"{lb('ts_digest')}: {ts.get('digest', '')}", f"{lb('ts_token')}: {ts.get('token_sha256', '')}"]
         if ts.get("serial"):
             ids.insert(0, f"{lb('ts_serial')}: {ts['serial']}")
+        if isinstance(ts.get("token"), str):  # the token's path in the bundle
+            ids.append(f"{lb('ts_file')}: {ts['token']}")
         rows.append([para_text(what, 100),
                      Paragraph(para_text(utc_and_kst(str(ts.get("gen_time", "")))), st.mono_small),
                      para_text(tsa, 300),
