@@ -16,11 +16,12 @@ from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
-from evidence_kit.core.errors import InputError, IntegrityError
+from evidence_kit.core.errors import CancelledError, InputError, IntegrityError
 from evidence_kit.core.export import report
 from evidence_kit.core.export.context import ExportContext
 from evidence_kit.core.export.report import LABELS, write_court_report, write_verification_report
 from evidence_kit.core.imaging import thumbnail
+from evidence_kit.core.progress import CancelToken
 from tests.conftest import CASE_NUMBER, OFFICER, OFFICER_PW
 from tests.core.report_fixtures import PHOTOS, build_context
 
@@ -379,3 +380,22 @@ def test_verification_report_survives_partial_results(tmp_path: Path, result: di
         assert "VERIFIED" in text
     else:
         assert "FAILED" in text
+
+
+def test_progress_counts_each_item_twice_and_cancel_stops(ctx: ExportContext) -> None:
+    seen: list[tuple[int, int, str]] = []
+    write_court_report(ctx, io.BytesIO(), progress=lambda d, t, m: seen.append((d, t, m)))
+    n = len(ctx.items)
+    assert [d for d, _t, _m in seen] == list(range(1, 2 * n + 1))
+    assert all(t == 2 * n for _d, t, _m in seen)
+    assert [m for _d, _t, m in seen] == [i.exhibit for i in ctx.items] * 2
+
+    for stop_at in (2, n + 2):  # while preparing pages, and while laying them out
+        token = CancelToken()
+
+        def progress(done: int, _total: int, _msg: str, token: CancelToken = token, stop_at: int = stop_at) -> None:
+            if done == stop_at:
+                token.cancel()
+
+        with pytest.raises(CancelledError):
+            write_court_report(ctx, io.BytesIO(), progress=progress, cancel=token)

@@ -10,7 +10,6 @@ anywhere instead of running off the page.
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -30,7 +30,6 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -45,9 +44,10 @@ from ..case import Artifact, Item
 from ..errors import EvidenceKitError, InputError
 from ..exif import format_gps
 from ..filetypes import is_image, is_video
-from ..imaging import thumbnail
+from ..imaging import thumbnail_image
 from ..ledger import Event
 from ..paths import resource
+from ..progress import CancelToken, ProgressCallback, no_progress
 from ..roles import ROLE_LABELS, Role
 from .context import ExportContext
 
@@ -424,7 +424,7 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 # -- styles and building blocks -------------------------------------------------------------
 class Styles:
     def __init__(self) -> None:
-        base = {"fontName": FONT, "wordWrap": "CJK", "splitLongWords": True}
+        base = {"fontName": FONT, "splitLongWords": True}
         self.body = ParagraphStyle("body", fontSize=9, leading=12.5, **base)
         self.small = ParagraphStyle("small", fontSize=7.5, leading=10, **base)
         self.label = ParagraphStyle("label", fontSize=8, leading=10.5, textColor=colors.HexColor("#333333"),
@@ -516,6 +516,22 @@ class Placeholder(Flowable):
         c.drawCentredString(self.width / 2, self.height / 2 - 3, self.text)
 
 
+class PreviewImage(Flowable):
+    """A Pillow image drawn as is (no PNG round trip: it is embedded once, Flate-compressed)."""
+
+    def __init__(self, image: PILImage.Image, width: float, height: float) -> None:
+        super().__init__()
+        self.image = image
+        self.width = width
+        self.height = height
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(ImageReader(self.image), 0, 0, self.width, self.height)
+
+
 class _NumberedCanvas(Canvas):
     """Draws header and "page X of Y" once the total is known (pages are kept until save)."""
 
@@ -565,11 +581,23 @@ def _page_decorator(header_left: str, header_right: str, footer_left: str,
     return decorate
 
 
+class _Doc(SimpleDocTemplate):
+    """Reports layout progress (one step per item heading laid out) and honours cancel."""
+
+    def __init__(self, *args: Any, on_flowable: Callable[[Flowable], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_flowable = on_flowable
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # reportlab hook
+        self._on_flowable(flowable)
+
+
 def _build(out: BinaryIO, story: list[Flowable], *, title: str, subject: str, author: str,
-           decorate: Callable[[Canvas, int, int], None], lang: str) -> None:
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
-                            bottomMargin=MARGIN, title=title, subject=subject, author=author,
-                            creator=f"Evidence Kit {__version__}", lang=lang)
+           decorate: Callable[[Canvas, int, int], None], lang: str,
+           on_flowable: Callable[[Flowable], None] = lambda f: None) -> None:
+    doc = _Doc(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
+               bottomMargin=MARGIN, title=title, subject=subject, author=author,
+               creator=f"Evidence Kit {__version__}", lang=lang, on_flowable=on_flowable)
 
     def make_canvas(*args: Any, **kwargs: Any) -> _NumberedCanvas:
         return _NumberedCanvas(*args, decorate=decorate, **kwargs)
@@ -578,26 +606,51 @@ def _build(out: BinaryIO, story: list[Flowable], *, title: str, subject: str, au
 
 
 # -- the court report -----------------------------------------------------------------------
-def write_court_report(ctx: ExportContext, out: BinaryIO) -> None:
-    """Write the court report PDF for an export into `out`."""
+def write_court_report(ctx: ExportContext, out: BinaryIO, *, progress: ProgressCallback | None = None,
+                       cancel: CancelToken | None = None) -> None:
+    """Write the court report PDF for an export into `out`.
+
+    progress(done, total, message) counts each item twice: once when its page is prepared
+    (preview decoded), once when it is laid out. cancel is checked at each step; a cancelled
+    report raises CancelledError and `out` holds an incomplete PDF the caller discards.
+    """
     register_fonts()
     lb = Labels(ctx.lang)
     st = Styles()
     info = ctx.case_info
+    total = 2 * len(ctx.items)
+    report = progress or no_progress
     story: list[Flowable] = []
     story += _cover(ctx, lb, st)
     story.append(PageBreak())
     story += _exhibit_list(ctx, lb, st)
-    for item in ctx.items:
+    for n, item in enumerate(ctx.items, 1):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         story.append(PageBreak())
-        story += _item_pages(ctx, item, lb, st)
+        pages = _item_pages(ctx, item, lb, st)
+        pages[0]._ek_item = item.exhibit  # marks the heading, for layout progress
+        story += pages
+        report(n, total, item.exhibit)
     story.append(PageBreak())
     story += _verification_and_signature(ctx, lb, st)
+    laid_out = [len(ctx.items)]
+
+    def on_flowable(flowable: Flowable) -> None:
+        exhibit = getattr(flowable, "_ek_item", None)
+        if exhibit is None:
+            return
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        laid_out[0] += 1
+        report(laid_out[0], total, exhibit)
+
     decorate = _page_decorator(f"{lb('case')} {clean(info.number, 64)}",
                                f"{lb('header')} · {clean(ctx.bundle_name, 80)}",
                                lb("generated_by", tool=ctx.tool), lb)
     _build(out, story, title=f"{lb('report_title')} {clean(info.number, 64)}", subject=clean(info.title, 200),
-           author=clean(ctx.exporter.full_name or ctx.exporter.name, 100), decorate=decorate, lang=ctx.lang)
+           author=clean(ctx.exporter.full_name or ctx.exporter.name, 100), decorate=decorate, lang=ctx.lang,
+           on_flowable=on_flowable)
 
 
 def _officer_line(ctx: ExportContext, lb: Labels) -> str:
@@ -688,15 +741,14 @@ def _preview(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[Flo
     if art.size > MAX_PREVIEW_BYTES or ctx.read_artifact is None:
         return [Placeholder(lb("no_preview_large") if art.size > MAX_PREVIEW_BYTES else lb("no_preview"))]
     try:
-        png = thumbnail(ctx.read_artifact(art), THUMB_PX, blur=ctx.blur, max_aspect=1.6)
+        preview = thumbnail_image(ctx.read_artifact(art), THUMB_PX, blur=ctx.blur, max_aspect=1.6)
     except (EvidenceKitError, OSError, MemoryError):
         # Undecodable, too large, or the stored bytes failed their check: the report still
         # describes the item (verification names the damaged object).
         return [Placeholder(lb("no_preview_bad"))]
-    reader = ImageReader(io.BytesIO(png))
-    w, h = reader.getSize()
+    w, h = preview.size
     scale = min(THUMB_MAX_W / w, THUMB_MAX_H / h)
-    img = Image(io.BytesIO(png), width=w * scale, height=h * scale, hAlign="LEFT")
+    img = PreviewImage(preview, w * scale, h * scale)
     if art.role.startswith("screenshot"):
         caption += f" ({lb('preview_top')})" if _is_tall(art) else ""
     name = f"{lb.pick(ARTIFACT_ROLE_LABELS, art.role)}: {clean(art.name, 80)}"
