@@ -199,11 +199,14 @@ def test_video_and_broken_image_get_placeholders(reports: dict[str, Path], ctx: 
 
 def test_web_item_details_are_shown(reports: dict[str, Path]) -> None:
     text = pdf_text(reports["en"])
-    for expected in ("149.154.167.99", "TLSv1.3", "HTTP status", "socks5://127.0.0.1:9050", "-42 ms",
-                     "time.kriss.re.kr", "AppleWebKit/537.36", "deepfake_channel_example", "Platform identifiers",
+    for expected in ("149.154.167.99:443", "TLSv1.3", "HTTP status", "200 OK", "certificate verified", "CN=t.me",
+                     "socks5://127.0.0.1:9050", "-42 ms", "time.kriss.re.kr", "stratum 1", "AppleWebKit/537.36",
+                     "deepfake_channel_example", "Platform identifiers", "Final URL", "Capture warnings",
+                     "screenshot_capped", "http.response_headers.Server", "nginx/1.18.0", "Acquisition method",
                      "Screenshot", "Web archive (WARC)", "Collected after the victim's report.", "긴급",
-                     "top of the page"):
+                     "top of the page", "off-the-record"):
         assert expected in text, expected
+    assert "BEGIN CERTIFICATE" not in text  # the chain is an artifact, not report text
 
 
 def test_gps_line_from_exif(ctx: ExportContext, tmp_path: Path) -> None:

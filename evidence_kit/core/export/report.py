@@ -138,6 +138,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "clock_offset": ("Clock offset", "시계 오차"),
     "ntp_server": ("NTP server", "NTP 서버"),
     "python": ("Python", "Python"),
+    "method": ("Acquisition method", "수집 방법"),
+    "browser_profile": ("Browser profile", "브라우저 프로필"),
+    "render_engine": ("Rendering engine", "렌더링 엔진"),
+    "clock_not_measured": ("not measured", "측정하지 못함"),
+    "final_url": ("Final URL", "최종 URL"),
+    "capture_flags": ("Capture warnings", "수집 경고"),
+    "tls_verified": ("certificate verified", "인증서 검증됨"),
+    "tls_not_verified": ("certificate NOT verified", "인증서 검증 실패"),
     "other": ("Other", "기타"),
     "artifacts": ("Files (artifacts)", "파일 (구성 요소)"),
     "artifact_role": ("Role", "구분"),
@@ -295,10 +303,11 @@ CHECK_LABELS: dict[str, tuple[str, str]] = {
 
 # Acquisition fields shown first, in this order, with a label; the rest follow as "other".
 _ACQ_ORDER: tuple[tuple[str, str], ...] = (
-    ("workstation", "workstation"), ("os", "os"), ("os_user", "os_user"), ("tool", "tool"),
+    ("method", "method"), ("workstation", "workstation"), ("os", "os"), ("os_user", "os_user"), ("tool", "tool"),
     ("user_agent", "user_agent"), ("proxy", "proxy"), ("persona", "persona"),
-    ("clock_offset_ms", "clock_offset"), ("clock_offset", "clock_offset"), ("ntp_server", "ntp_server"),
-    ("python", "python"),
+    ("browser_profile", "browser_profile"), ("render_engine", "render_engine"), ("server_ip", "server_ip"),
+    ("clock", "clock_offset"), ("clock_offset_ms", "clock_offset"), ("clock_offset", "clock_offset"),
+    ("ntp_server", "ntp_server"), ("python", "python"),
 )
 _ACQ_SKIP = {"collector", "role", "started_utc", "ended_utc", "local_zone"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -409,7 +418,11 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
             key = f"{prefix}.{k}" if prefix else str(k)
             rows.extend(flatten(v, key))
     elif isinstance(value, list | tuple):
-        if all(not isinstance(v, Mapping | list | tuple) for v in value):
+        if value and all(isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                         for v in value):
+            # [name, value] pairs (HTTP headers): "prefix.Name: value", in order
+            rows.extend((f"{prefix}.{name}", val) for name, val in value)
+        elif all(not isinstance(v, Mapping | list | tuple) for v in value):
             rows.append((prefix, ", ".join("" if v is None else str(v) for v in value)))
         else:
             for i, v in enumerate(value):
@@ -846,13 +859,38 @@ def _acquisition_rows(item: Item, lb: Labels, st: Styles, cut: str) -> list[tupl
     for key, label in _ACQ_ORDER:
         if key in acq and acq[key] not in (None, "", {}):
             value = acq[key]
-            text = _clock_offset(value) if key == "clock_offset_ms" else _value_text(value)
+            if key == "clock":
+                text = _clock_text(value, lb)
+            elif key == "clock_offset_ms":
+                text = _clock_offset(value)
+            else:
+                text = _value_text(value)
             cell = Paragraph(para_text(text, 600, cut), st.mono if key == "user_agent" else st.body)
             rows.append((lb(label), cell))
             shown.add(key)
     for key, text in flatten({k: v for k, v in acq.items() if k not in shown}):
         rows.append((key, Paragraph(para_text(text, 600, cut), st.small)))
     return rows
+
+
+def _clock_text(clock: Any, lb: Labels) -> str:
+    """The NTP reading (core.clock.ClockReading.to_json) in one line."""
+    if not isinstance(clock, Mapping):
+        return _value_text(clock)
+    server = clock.get("server", "")
+    if clock.get("ok") in (1, True, "1"):
+        offset = clock.get("offset_s")
+        try:
+            shown = f"{float(str(offset)) * 1000:+.0f} ms"
+        except (TypeError, ValueError):
+            shown = str(offset)
+        bits = [shown, f"{lb('ntp_server')}: {server}"]
+        if clock.get("stratum") not in (None, ""):
+            bits.append(f"stratum {clock['stratum']}")
+        if clock.get("measured_at"):
+            bits.append(utc_and_kst(str(clock["measured_at"]), " / "))
+        return " · ".join(bits)
+    return f"{lb('clock_not_measured')} ({server}): {clock.get('error', '')}"
 
 
 def _clock_offset(value: Any) -> str:
@@ -878,17 +916,41 @@ def _platform_rows(item: Item) -> list[tuple[str, str]]:
 
 
 def _metadata_rows(item: Item, lb: Labels) -> list[tuple[str, str]]:
-    """Labelled rows for what a reader looks for first (HTTP status, server IP, TLS, GPS), then
-    every other field under its manifest.json key."""
-    meta = {k: v for k, v in item.metadata.items() if k not in ("platform", "identifiers", "platform_ids")}
+    """Labelled rows for what a reader looks for first (final URL, HTTP status, server IP, TLS,
+    capture warnings, GPS), then every other field under its manifest.json key. Web captures
+    keep these at the top level of the item metadata; older or imported items under "http"."""
+    meta: dict[str, Any] = {k: v for k, v in item.metadata.items()
+                            if k not in ("platform", "identifiers", "platform_ids")}
+    http = dict(meta["http"]) if isinstance(meta.get("http"), Mapping) else {}
     rows: list[tuple[str, str]] = []
-    http = meta.get("http")
-    if isinstance(http, Mapping):
-        rest = dict(http)
-        for key, label in (("status", "http_status"), ("server_ip", "server_ip"), ("tls", "tls")):
-            if rest.get(key) not in (None, ""):
-                rows.append((lb(label), _value_text(rest.pop(key))))
-        meta["http"] = rest
+
+    def take(key: str) -> Any:
+        for src in (meta, http):
+            if src.get(key) not in (None, "", [], {}):
+                return src.pop(key)
+        return None
+
+    final_url = take("final_url")
+    if final_url:
+        rows.append((lb("final_url"), str(final_url)))
+    status = take("status")
+    if status is not None:
+        reason = take("reason")
+        rows.append((lb("http_status"), f"{status} {reason}" if reason else str(status)))
+    server_ip = take("server_ip")
+    if server_ip:
+        port = take("server_port")
+        rows.append((lb("server_ip"), f"{server_ip}:{port}" if port else str(server_ip)))
+    tls = take("tls")
+    if tls is not None:
+        rows.append((lb("tls"), _tls_text(tls, lb)))
+    flags = take("flags")
+    if flags:
+        rows.append((lb("capture_flags"), _value_text(flags)))
+    if http:
+        meta["http"] = http
+    else:
+        meta.pop("http", None)
     exif = meta.get("exif")
     if isinstance(exif, Mapping) and isinstance(exif.get("gps"), Mapping):
         gps = dict(exif["gps"])
@@ -897,6 +959,21 @@ def _metadata_rows(item: Item, lb: Labels) -> list[tuple[str, str]]:
         meta["exif"] = {**{k: v for k, v in exif.items() if k != "gps"}, **({"gps": extra} if extra else {})}
     rows += flatten(meta)
     return rows
+
+
+def _tls_text(tls: Any, lb: Labels) -> str:
+    if not isinstance(tls, Mapping):
+        return _value_text(tls)
+    parts = [str(v) for v in (tls.get("version"), tls.get("cipher")) if v]
+    if "verified" in tls:
+        verified = tls.get("verified") in (True, 1, "1", "true")
+        parts.append(lb("tls_verified") if verified else f"{lb('tls_not_verified')} {tls.get('error') or ''}".strip())
+    cert = tls.get("certificate")
+    if isinstance(cert, Mapping):
+        for key in ("subject", "issuer", "not_before", "not_after", "sha256"):
+            if cert.get(key):
+                parts.append(f"{key}: {cert[key]}")
+    return " · ".join(parts) if parts else _value_text({k: v for k, v in tls.items() if k != "chain"})
 
 
 def _rows_table(rows: list[tuple[str, str]], st: Styles, cut: str, lb: Labels | None = None) -> Table:
