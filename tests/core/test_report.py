@@ -402,3 +402,15 @@ def test_progress_counts_each_item_twice_and_cancel_stops(ctx: ExportContext) ->
 
         with pytest.raises(CancelledError):
             write_court_report(ctx, io.BytesIO(), progress=progress, cancel=token)
+
+
+def test_flatten_is_bounded() -> None:
+    deep: Any = "bottom"
+    for _ in range(5000):
+        deep = {"d": deep}
+    rows = report.flatten(deep)
+    assert len(rows) == 1 and rows[0][0].count(".") == report.MAX_FLATTEN_DEPTH
+    wide = {"list": [{"k": i} for i in range(100000)], "pairs": [["a", "b"]] * 50000}
+    assert len(report.flatten(wide)) == report.MAX_FLATTEN_ROWS
+    assert report.flatten({"h": [["Server", "nginx"]], "flag": True, "n": None}) == [("h.Server", "nginx"),
+                                                                                    ("flag", "yes")]

@@ -410,28 +410,43 @@ def human_size(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+MAX_FLATTEN_ROWS = 2000
+MAX_FLATTEN_DEPTH = 10
+
+
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested metadata as ("a.b.c", "text") rows, lists of scalars joined."""
+    """Nested metadata as ("a.b.c", "text") rows, lists of scalars joined. Bounded in depth and
+    rows: suspect-controlled JSON (chat exports) can nest or repeat without end."""
     rows: list[tuple[str, str]] = []
+    _flatten(value, prefix, rows, 0)
+    return rows
+
+
+def _flatten(value: Any, prefix: str, rows: list[tuple[str, str]], depth: int) -> None:
+    if len(rows) >= MAX_FLATTEN_ROWS:
+        return
+    if depth > MAX_FLATTEN_DEPTH and isinstance(value, Mapping | list | tuple):
+        rows.append((prefix, "…"))  # not str(value): that recurses as deep as the value
+        return
     if isinstance(value, Mapping):
         for k, v in value.items():
-            key = f"{prefix}.{k}" if prefix else str(k)
-            rows.extend(flatten(v, key))
+            _flatten(v, f"{prefix}.{k}" if prefix else str(k), rows, depth + 1)
     elif isinstance(value, list | tuple):
         if value and all(isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, str) for x in v)
                          for v in value):
             # [name, value] pairs (HTTP headers): "prefix.Name: value", in order
-            rows.extend((f"{prefix}.{name}", val) for name, val in value)
+            rows.extend((f"{prefix}.{name}", val) for name, val in value[:MAX_FLATTEN_ROWS])
         elif all(not isinstance(v, Mapping | list | tuple) for v in value):
-            rows.append((prefix, ", ".join("" if v is None else str(v) for v in value)))
+            rows.append((prefix, ", ".join("" if v is None else str(v) for v in value[:MAX_FLATTEN_ROWS])))
         else:
             for i, v in enumerate(value):
-                rows.extend(flatten(v, f"{prefix}[{i}]"))
+                if len(rows) >= MAX_FLATTEN_ROWS:
+                    break
+                _flatten(v, f"{prefix}[{i}]", rows, depth + 1)
     elif isinstance(value, bool):
         rows.append((prefix, "yes" if value else "no"))
     elif value is not None and value != "":
         rows.append((prefix, str(value)))
-    return rows
 
 
 # -- styles and building blocks -------------------------------------------------------------
