@@ -825,10 +825,11 @@ def _item_pages(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[
         story += [CondPageBreak(30 * mm), Paragraph(escape(lb("metadata")), st.h2),
                   _rows_table(meta_rows, st, cut, lb)]
 
-    story += [Paragraph(escape(lb("notes")), st.h2),
-              Paragraph(para_text(item.notes, 6000, cut, max_lines=400) or escape(lb("none")), st.body),
-              Paragraph(escape(lb("tags")), st.h2),
-              Paragraph(para_text(", ".join(item.tags), 1000, cut) or escape(lb("none")), st.body)]
+    story.append(KeepTogether([
+        Paragraph(escape(lb("notes")), st.h2),
+        Paragraph(para_text(item.notes, 6000, cut, max_lines=400) or escape(lb("none")), st.body),
+        Paragraph(escape(lb("tags")), st.h2),
+        Paragraph(para_text(", ".join(item.tags), 1000, cut) or escape(lb("none")), st.body)]))
 
     story += [CondPageBreak(35 * mm), Paragraph(escape(lb("custody")), st.h2),
               _custody_table(ctx.events_of(item.exhibit), lb, st)]
