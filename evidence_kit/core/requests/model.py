@@ -373,7 +373,8 @@ def default_categories(request_type: str, lang: str) -> str:
                                  "기존 보전 요청으로 보전된 기록 일체"),
         DISCLOSURE_SUBSCRIBER: ("Basic subscriber information: name, e-mail addresses, phone numbers, account "
                                 "creation date and IP address, recent login IP addresses with timestamps",
-                                "가입자 기본 정보: 이름, 이메일, 전화번호, 계정 생성일 및 생성 IP, 최근 로그인 IP와 일시"),
+                                "가입자 기본 정보: 이름, 이메일, 전화번호, 계정 생성일 및 생성 IP, "
+                                "최근 로그인 IP와 일시"),
         DISCLOSURE_NONCONTENT: ("Non-content records: login/logout IP addresses with timestamps, device and "
                                 "session information, account change history",
                                 "비내용 기록: 로그인·로그아웃 IP와 일시, 기기·세션 정보, 계정 변경 이력"),
