@@ -140,6 +140,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "draft.facts": ("Platform facts as of {as_of} ({status}); source: {source}",
                     "플랫폼 정보 기준일 {as_of} ({status}); 출처: {source}"),
     "draft.browse": ("Browse…", "찾아보기…"),
+    "draft.cancel": ("Cancel", "취소"),
+    "due.not_sent": ("send it", "발송 필요"),
+    "due.extension_due": ("extend preservation", "보전 연장"),
+    "due.extension_impossible": ("cannot extend: legal process", "연장 불가: 법적 절차"),
+    "due.lapsed": ("preservation lapsed", "보전 만료"),
+    "due.answer_overdue": ("follow up", "회신 독촉"),
     "status.title": ("Update request status", "요청 상태 변경"),
     "status.new": ("New status", "새 상태"),
     "status.date": ("Date", "일자"),
@@ -198,7 +204,7 @@ def _error_text(exc: BaseException, lang: str) -> str:
 
 # -- the list model -------------------------------------------------------------------------
 class RequestsModel(QAbstractTableModel):
-    COLUMNS = ("reference", "platform", "type", "status", "sent", "expires", "next", "items")
+    COLUMNS = ("reference", "status", "next", "platform", "type", "sent", "expires", "items")
 
     def __init__(self, text: _Text, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -248,7 +254,7 @@ class RequestsModel(QAbstractTableModel):
             if col == "expires":
                 return r.expires_date
             if col == "next":
-                return f"{entry.due_date} · {entry.message(lang)}" if entry else ""
+                return f"{entry.due_date} · {self.t('due.' + entry.kind)}" if entry else ""
             if col == "items":
                 return ", ".join(e.rsplit("-", 1)[-1] for e in r.exhibits)
         if role == Qt.ItemDataRole.ForegroundRole and col == "next" and entry is not None and entry.overdue:
@@ -389,6 +395,7 @@ class RequestsTab(QWidget):
         splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([800, 560])
         lp = QVBoxLayout(list_page)
         lp.setContentsMargins(0, 0, 0, 0)
         lp.addWidget(splitter)
@@ -693,7 +700,8 @@ class DraftDialog(QDialog):
         if text.lang == "en":
             self.lang_box.setCurrentIndex(1)
         self.item_list = QListWidget()
-        self.item_list.setMinimumHeight(120)
+        self.item_list.setMinimumHeight(80)
+        self.item_list.setMaximumHeight(150)
         self.send_to = QLabel()
         self.send_to.setWordWrap(True)
         self.send_to.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -777,7 +785,8 @@ class DraftDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.preview_button = self.buttons.addButton(text("draft.preview"), QDialogButtonBox.ButtonRole.ActionRole)
         self.create_button = self.buttons.addButton(text("draft.create"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText(text("draft.cancel"))
         self.preview_button.clicked.connect(self.render_preview)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -983,6 +992,7 @@ class StatusDialog(QDialog):
         if request.type.startswith("preservation"):
             form.addRow(self.expires_check, self.expires_edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(text("draft.cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         if self.status_box.count() == 0:

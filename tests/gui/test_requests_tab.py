@@ -14,10 +14,10 @@ from evidence_kit.core.case import Case
 from evidence_kit.core.requests import RequestSpec, draft_request, get_request, list_requests, update_request
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from requests_helpers import FIELDS, add_sample  # noqa: E402
+from requests_helpers import FIELDS, add_sample
 
 pytest.importorskip("pytestqt")
-from evidence_kit.gui.requests_tab import STRINGS, RequestsTab  # noqa: E402
+from evidence_kit.gui.requests_tab import STRINGS, RequestsTab
 
 
 @pytest.fixture
@@ -48,10 +48,10 @@ def test_list_preview_deadlines_and_statistics(qtbot, filled: Case, tmp_path: Pa
     tab.resize(1400, 850)
     tab.show()
     assert tab.model.rowCount() == 2
-    assert tab.model.data(tab.model.index(0, 3)) == "Sent"
+    assert tab.model.data(tab.model.index(0, 1)) == "Sent"
     # the X preservation expires in 4 days: its extension was due 3 days ago
-    assert "overdue" not in tab.model.data(tab.model.index(0, 6)).lower()
-    assert tab.model.data(tab.model.index(0, 6)).startswith((date.today() - timedelta(days=3)).isoformat())
+    assert tab.model.data(tab.model.index(0, 2)).endswith("extend preservation")
+    assert tab.model.data(tab.model.index(0, 2)).startswith((date.today() - timedelta(days=3)).isoformat())
     assert "1 overdue" in tab.due_banner.text()
     assert tab.due_table.rowCount() == 1 and "Send a preservation extension" in tab.due_table.item(0, 4).text()
     assert not tab.update_button.isEnabled()
@@ -127,7 +127,7 @@ def test_status_dialog_records_changes_and_refuses_bad_ones(qtbot, filled: Case)
         dlg.accept()
     req = get_request(filled, "R001")
     assert req.status == "acknowledged" and req.platform_reference == "X-LRS-9"
-    assert tab.model.data(tab.model.index(0, 3)) == "Acknowledged"
+    assert tab.model.data(tab.model.index(0, 1)) == "Acknowledged"
     tab.table.selectRow(1)
     closed = tab.open_status_dialog()
     assert closed is not None and closed.status_box.count() == 2  # answered telegram: expired or extended
@@ -140,7 +140,7 @@ def test_language_follows_the_argument(qtbot, filled: Case) -> None:  # type: ig
     assert tab.new_button.text() == "새 요청…"
     assert tab.model.headerData(0, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.Orientation.Horizontal) == \
         "문서번호"
-    assert tab.model.data(tab.model.index(0, 3)) == "발송됨"
+    assert tab.model.data(tab.model.index(0, 1)) == "발송됨"
     tab.set_language("en")
     assert tab.new_button.text() == "New request…" and tab.tabs.tabText(2) == "Statistics"
-    assert tab.model.data(tab.model.index(0, 3)) == "Sent"
+    assert tab.model.data(tab.model.index(0, 1)) == "Sent"
