@@ -302,3 +302,52 @@ def test_platform_files_are_validated_with_clear_errors(tmp_path: Path) -> None:
 
     os.utime(folder / "x.json", ns=(1, 10**18))
     assert load_platforms(folder)["x"].preservation.days == 120
+
+
+def test_hostile_and_huge_values_still_render(case: Case, tmp_path: Path) -> None:
+    """Titles, URLs and ids come from suspect-controlled pages; fields from pasted text."""
+    long_url = "https://x.com/badguy/status/1790000000000000001?" + "a=%3Cscript%3E&" * 300
+    draft = case.new_item("web", source=long_url, title="<b>bold</b> & \x00\x07 evil\r\ntitle", action=ledger.CAPTURED,
+                          platform="x")
+    for i in range(25):  # more artifacts than a letter lists
+        from requests_helpers import png_bytes
+
+        draft.add_bytes(png_bytes(i), role="media", name=f"img{i}\x1b.png", mime="image/png")
+    draft.metadata["platform"] = {"platform": "x", "kind": "post", "canonical_url": long_url,
+                                  "ids": {"status_id": "1790000000000000001", "weird\x0bkey": "v\x0cal"},
+                                  "handle": "@bad\x00guy"}
+    item = draft.commit()
+    hostile = {**FIELDS, "summary": "$reference ${agency} <script>alert(1)</script> & \ufffe " + "긴 개요 " * 1500,
+               "agency_address": "Seoul & <Jongno>\x01"}
+    for lang in ("ko", "en"):
+        req = draft_request(case, RequestSpec("x", "removal", [item.exhibit], lang=lang, fields=hostile))
+        pdf = read_output(case, req.output("pdf"))
+        text = pdf_text(pdf, tmp_path)
+        assert "<script>alert(1)</script>" in text and "$reference ${agency}" in text
+        assert "and 5 more" in " ".join(text.split()) or "외 5건" in text
+        assert "Seoul & <Jongno>" in text
+        docx = docx_text(read_output(case, req.output("docx")))
+        assert "<b>bold</b> &" in docx and "\x00" not in docx
+        assert len(pdf) > 10_000 and text.count("SHA-256") == 20
+
+
+def test_letterhead_logo_and_a_broken_logo(case: Case, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from requests_helpers import png_bytes
+
+    add_sample(case, "google")
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png_bytes(7))
+    req = draft_request(case, RequestSpec("google", "preservation", ["E0001"], fields={**FIELDS,
+                                                                                       "agency_logo": str(logo)}))
+    assert b"/Subtype /Image" in read_output(case, req.output("pdf"))
+    names = zipfile.ZipFile(io.BytesIO(read_output(case, req.output("docx")))).namelist()
+    assert [n for n in names if n.startswith("word/media/")]
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image at all")
+    req = draft_request(case, RequestSpec("google", "preservation", ["E0001"], fields={**FIELDS,
+                                                                                       "agency_logo": str(broken)}))
+    text = pdf_text(read_output(case, req.output("pdf")), tmp_path)
+    assert "Seoul Metropolitan Police Agency" in text  # the text letterhead remains

@@ -70,6 +70,31 @@ def load_template(lang: str) -> dict[str, Any]:
     return data
 
 
+MAX_VALUE_CHARS = 2000
+_CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {0x7F: None}
+
+
+def clean(text: str, limit: int = 0) -> str:
+    """Text safe for PDF and DOCX (XML forbids most control characters), optionally capped."""
+    out = str(text).replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+    out = "".join(ch for ch in out if not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff")
+    if limit and len(out) > limit:
+        out = out[:limit] + "…"
+    return out
+
+
+def _clean_letter(letter: Letter) -> Letter:
+    for b in letter.blocks:
+        b.text = clean(b.text)
+        b.rows = [(clean(label), [clean(line, MAX_VALUE_CHARS) for line in lines]) for label, lines in b.rows]
+    letter.signature = [(clean(k), clean(v, 200)) for k, v in letter.signature]
+    letter.subject = " ".join(clean(letter.subject, 400).split())  # also an e-mail header: one line
+    letter.salutation = clean(letter.salutation)
+    letter.agency, letter.agency_address = clean(letter.agency, 200), clean(letter.agency_address, 300)
+    letter.addressee = [clean(a) for a in letter.addressee]
+    return letter
+
+
 def _sub(text: str, values: dict[str, str]) -> str:
     # safe_substitute: a $word the template author mistyped stays visible instead of crashing
     return string.Template(text).safe_substitute(values)
@@ -132,14 +157,14 @@ def compose(check: DraftCheck, *, reference: str, on: date) -> Letter:
     for key in ("addressee", "preservation", "format"):
         fact = p.facts[key]
         notes.append(_sub(labels["facts_note"], {"as_of": fact.as_of, "status": fact.status, "source": fact.source}))
-    return Letter(
+    return _clean_letter(Letter(
         lang=lang, reference=reference, date=on.isoformat(), subject=_sub(tpl["subject"], values),
         agency=f.get("agency", ""), agency_address=f.get("agency_address", ""), agency_logo=f.get("agency_logo", ""),
         addressee=addressee or [p.display_name(lang)], via=via, salutation=_sub(tpl["salutation"], values),
         blocks=blocks, signature_heading=_sub(tpl["signature_heading"], values),
         signature=[(k, v) for k, v in signature if v], signature_line=_sub(tpl["signature_line"], values),
         labels=labels, send_to=channels, facts_note=notes, email_to=p.email_for(check.type),
-        from_email=f.get("officer_email", ""))
+        from_email=f.get("officer_email", "")))
 
 
 def _item_rows(ident: ItemIdentifiers, labels: dict[str, str], lang: str, *,
@@ -154,19 +179,21 @@ def _item_rows(ident: ItemIdentifiers, labels: dict[str, str], lang: str, *,
         observed = f"({ident.handle_observed} UTC)" if ident.handle_observed else ""
         rows.append((labels["handle"], [f"{ident.handle} {observed}".strip()]))
     rows.append((labels["captured"], [x for x in (ident.captured_utc, ident.captured_kst) if x]))
-    hash_lines: list[str] = []
-    for h in ident.hashes:
-        hash_lines.append(f"{h.name} ({h.mime}, {h.size} B)")
+    # one row per artifact: a table row cannot split across pages, so no row may grow unbounded
+    for i, h in enumerate(ident.hashes):
+        lines = [f"{h.name} ({h.mime}, {h.size} B)"]
         if pdq_first and h.pdq:
-            hash_lines.append(f"PDQ: {h.pdq}")
-        hash_lines.append(f"SHA-256: {h.sha256}")
+            lines.append(f"PDQ: {h.pdq}")
+        lines.append(f"SHA-256: {h.sha256}")
         if h.md5:
-            hash_lines.append(f"MD5: {h.md5}")
+            lines.append(f"MD5: {h.md5}")
         if h.pdq and not pdq_first:
-            hash_lines.append(f"PDQ: {h.pdq}")
+            lines.append(f"PDQ: {h.pdq}")
+        rows.append((labels["hashes"] if i == 0 else "", lines))
     if ident.hashes_omitted:
-        hash_lines.append(_sub(labels["omitted"], {"count": str(ident.hashes_omitted)}))
-    rows.append((labels["hashes"], hash_lines or [labels["none"]]))
+        rows.append(("", [_sub(labels["omitted"], {"count": str(ident.hashes_omitted)})]))
+    if not ident.hashes:
+        rows.append((labels["hashes"], [labels["none"]]))
     return rows
 
 
