@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 from evidence_kit.core.case import Case
 from evidence_kit.core.requests import RequestSpec, draft_request
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from requests_helpers import FIELDS, add_sample
+from tests.core.requests_helpers import FIELDS, add_sample
 
 Run = Callable[..., tuple[int, str, str]]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,9 +27,7 @@ from evidence_kit.core.requests import (
 )
 from evidence_kit.core.requests.platform_data import parse_platform
 from evidence_kit.core.requests.store import next_reference
-
-sys.path.insert(0, str(Path(__file__).parent))
-from requests_helpers import FIELDS, SAMPLES, add_sample, add_web_item, docx_text, pdf_text
+from tests.core.requests_helpers import FIELDS, SAMPLES, add_sample, add_web_item, docx_text, pdf_text
 
 PLATFORMS = load_platforms()
 MATRIX = [(p, t, lang) for p, data in sorted(PLATFORMS.items()) for t in data.request_types for lang in ("ko", "en")]
@@ -215,14 +212,22 @@ def test_mixing_platforms_is_refused(case: Case) -> None:
     assert [i.exhibit for i in check.items] == ["2026-SEOUL-0042-E0001", "2026-SEOUL-0042-E0004"]
 
 
-def test_platform_derived_from_source_when_capture_stored_none(case: Case) -> None:
+def test_platform_derived_from_source_when_capture_stored_none(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     draft = case.new_item("web", source="https://twitter.com/someone/status/42", title="t", action=ledger.CAPTURED)
     draft.add_bytes(b"x", role="original", name="page.html", mime="text/html")
     item = draft.commit()
-    check = check_draft(case, RequestSpec("x", "preservation", [item.exhibit], fields=FIELDS))
-    assert check.items[0].platform == "x"
-    assert "twitter.com/someone/status/42" in check.items[0].canonical_url or "x.com/someone" in \
-        check.items[0].canonical_url
+    [ident] = check_draft(case, RequestSpec("x", "preservation", [item.exhibit], fields=FIELDS)).items
+    assert (ident.platform, ident.canonical_url, ident.ids, ident.handle) == (
+        "x", "https://x.com/i/status/42", {"status_id": "42"}, "@someone")
+    # without the platforms module, the host name alone still names the platform
+    import evidence_kit.core.requests.model as model
+
+    def missing(name: str) -> object:
+        raise ImportError(name)
+
+    monkeypatch.setattr(model.importlib, "import_module", missing)
+    [ident] = check_draft(case, RequestSpec("x", "preservation", [item.exhibit], fields=FIELDS)).items
+    assert (ident.platform, ident.canonical_url) == ("x", "https://twitter.com/someone/status/42")
 
 
 def test_only_case_officers_draft(case: Case, case_dir: Path) -> None:
@@ -310,7 +315,7 @@ def test_hostile_and_huge_values_still_render(case: Case, tmp_path: Path) -> Non
     draft = case.new_item("web", source=long_url, title="<b>bold</b> & \x00\x07 evil\r\ntitle", action=ledger.CAPTURED,
                           platform="x")
     for i in range(25):  # more artifacts than a letter lists
-        from requests_helpers import png_bytes
+        from tests.core.requests_helpers import png_bytes
 
         draft.add_bytes(png_bytes(i), role="media", name=f"img{i}\x1b.png", mime="image/png")
     draft.metadata["platform"] = {"platform": "x", "kind": "post", "canonical_url": long_url,
@@ -335,7 +340,7 @@ def test_letterhead_logo_and_a_broken_logo(case: Case, tmp_path: Path) -> None:
     import io
     import zipfile
 
-    from requests_helpers import png_bytes
+    from tests.core.requests_helpers import png_bytes
 
     add_sample(case, "google")
     logo = tmp_path / "logo.png"

@@ -3,7 +3,6 @@ constructed history with explicit dates."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,9 +21,7 @@ from evidence_kit.core.requests import (
     update_request,
     write_stats_csv,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from requests_helpers import FIELDS, add_sample
+from tests.core.requests_helpers import FIELDS, add_sample
 
 D = date.fromisoformat
 TODAY = D("2026-11-01")

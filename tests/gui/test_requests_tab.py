@@ -3,7 +3,6 @@ updates, deadlines, statistics chart and CSV export, language switch."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,9 +11,7 @@ import pytest
 from evidence_kit.core import ledger
 from evidence_kit.core.case import Case
 from evidence_kit.core.requests import RequestSpec, draft_request, get_request, list_requests, update_request
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
-from requests_helpers import FIELDS, add_sample
+from tests.core.requests_helpers import FIELDS, add_sample
 
 pytest.importorskip("pytestqt")
 from evidence_kit.gui.requests_tab import STRINGS, RequestsTab

@@ -61,6 +61,7 @@ REMEMBERED = ("agency", "agency_address", "agency_logo", "officer_name", "office
 MAX_FIELD_CHARS = 8000
 MAX_HASHES_PER_ITEM = 20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AT_HANDLES = frozenset({"x", "instagram", "tiktok", "telegram", "youtube"})
 _HOSTS = {  # used only when the platforms module is not available
     "t.me": "telegram", "telegram.me": "telegram", "telegram.dog": "telegram",
     "x.com": "x", "twitter.com": "x", "mobile.twitter.com": "x",
@@ -183,9 +184,12 @@ def identifiers(case: Case, item: Item) -> ItemIdentifiers:
     hashes = [HashEntry(a.role, a.name, a.mime, a.size, a.sha256, a.md5, pdq(a.id)) for a in arts if a]
     ids = {str(k): str(v) for k, v in (info.get("ids") or {}).items()} if isinstance(info.get("ids"), dict) else {}
     handle = str(info.get("handle") or "")
+    platform = str(info.get("platform") or item.platform or "")
+    if handle and not handle.startswith("@") and platform in AT_HANDLES:
+        handle = "@" + handle  # how these platforms show names; the platforms module stores them bare
     return ItemIdentifiers(
         exhibit=item.exhibit, title=item.title, kind=item.kind,
-        platform=str(info.get("platform") or item.platform or ""), platform_kind=str(info.get("kind") or ""),
+        platform=platform, platform_kind=str(info.get("kind") or ""),
         canonical_url=str(info.get("canonical_url") or item.source or ""), ids=ids, handle=handle,
         handle_observed=utc[:10] if handle else "", captured_utc=utc, captured_kst=kst,
         hashes=hashes[:MAX_HASHES_PER_ITEM], hashes_omitted=max(0, len(hashes) - MAX_HASHES_PER_ITEM))
