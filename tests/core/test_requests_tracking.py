@@ -215,3 +215,28 @@ def test_statistics_on_a_constructed_history(case: Case, tmp_path: Path) -> None
 def test_empty_case_has_no_statistics_or_deadlines(case: Case) -> None:
     assert stats(case) == [] and due(case) == []
     assert stats_csv([]).strip() == "platform,type,drafted,sent,answered,refused,unanswered,median_days_to_answer"
+
+
+def test_verify_finds_tampered_requests(case: Case) -> None:
+    add_sample(case, "x")
+    rid = _draft(case, "x", "preservation", "2026-03-01")
+    _up(case, rid, "sent", "2026-03-02")
+    report = case.verify(record=False)
+    assert report.ok, [str(p) for p in report.problems]
+    req = get_request(case, rid)
+    # someone with the database key edits the status and a recorded hash behind the ledger's back
+    case.conn.execute("UPDATE requests SET status = 'answered' WHERE id = ?", (rid,))
+    case.conn.execute("DROP TRIGGER request_outputs_no_update")
+    case.conn.execute("UPDATE request_outputs SET sha256 = ? WHERE format = 'docx'", ("0" * 64,))
+    obj = case.objects.path_for(req.output("pdf").object)
+    data = bytearray(obj.read_bytes())
+    data[-20] ^= 0xFF
+    obj.write_bytes(bytes(data))
+    problems = [str(p) for p in case.verify(record=False).problems if p.kind == "request"]
+    assert any("status is 'answered' but the ledger says 'sent'" in p for p in problems)
+    assert any("stored files differ from those logged" in p for p in problems)
+    assert any(req.output("pdf").name in p for p in problems)
+    # a request row no event drafted
+    case.conn.execute("INSERT INTO requests(reference, platform, type, lang, created_at, created_by, draft_date, "
+                      "updated_at) VALUES ('FORGED-R9', 'x', 'preservation', 'en', '', '', '2026-01-01', '')")
+    assert any("FORGED-R9" in str(p) for p in case.verify(record=False, check_objects=False).problems)
