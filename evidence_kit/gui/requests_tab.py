@@ -17,7 +17,18 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QBuffer, QByteArray, QDate, QIODevice, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QBuffer,
+    QByteArray,
+    QDate,
+    QIODevice,
+    QModelIndex,
+    QObject,
+    Qt,
+    QThread,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,7 +63,6 @@ from ..core.errors import EvidenceKitError
 from ..core.requests import (
     FIELDS,
     DueEntry,
-    MissingFieldsError,
     Request,
     RequestSpec,
     StatRow,
@@ -141,6 +151,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "플랫폼 정보 기준일 {as_of} ({status}); 출처: {source}"),
     "draft.browse": ("Browse…", "찾아보기…"),
     "draft.cancel": ("Cancel", "취소"),
+    "draft.working": ("Drafting: rendering, storing and logging…", "작성 중: 문서 생성, 저장, 기록…"),
     "due.not_sent": ("send it", "발송 필요"),
     "due.extension_due": ("extend preservation", "보전 연장"),
     "due.extension_impossible": ("cannot extend: legal process", "연장 불가: 법적 절차"),
@@ -680,10 +691,12 @@ class DraftDialog(QDialog):
     """Platform, type, language, items and fields; shows what is missing as you type."""
 
     drafted = Signal(int)
+    preview_ready = Signal(object)  # the PDF bytes
 
     def __init__(self, case: Case, text: _Text, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case, self.t = case, text
+        self._workers: list[_Worker] = []
         self.setWindowTitle(text("draft.title"))
         self.resize(980, 760)
         self.platforms = load_platforms()
@@ -920,36 +933,101 @@ class DraftDialog(QDialog):
         self.create_button.setEnabled(ok)
         self.preview_button.setEnabled(ok)
 
-    def render_preview(self) -> bytes:
-        """Render the letter as it would be drafted, without storing anything."""
+    def render_preview(self) -> bool:
+        """Render the letter as it would be drafted, without storing anything, on a worker
+        thread (a letter for many items takes a few seconds); `preview_ready` delivers it."""
         try:
             check = check_draft(self.case, self.spec())
-            rendered = render_draft(check, reference=next_reference(self.case), on=today_kst(), formats=("pdf",))
-        except (EvidenceKitError, MissingFieldsError) as exc:
+            reference = next_reference(self.case)
+        except EvidenceKitError as exc:
             self._set_status(_error_text(exc, self.t.lang), ok=False)
-            return b""
-        data = rendered.outputs["pdf"]
-        if self._pdf_doc is not None:
+            return False
+        if not check.ok:
+            return False
+        worker = _Worker(lambda: render_draft(check, reference=reference, on=today_kst(),
+                                              formats=("pdf",)).outputs["pdf"], self)
+        worker.succeeded.connect(self._show_preview)
+        worker.failed.connect(lambda message: self._set_status(message, ok=False))
+        self._start(worker)
+        return True
+
+    def _show_preview(self, data: object) -> None:
+        pdf = bytes(data) if isinstance(data, bytes | bytearray) else b""
+        if self._pdf_doc is not None and pdf:
             buffer = QBuffer(self)
-            buffer.setData(QByteArray(data))
+            buffer.setData(QByteArray(pdf))
             buffer.open(QIODevice.OpenModeFlag.ReadOnly)
             self._pdf_doc.load(buffer)
             self._pdf_buffer = buffer
-        return data
+        self.preview_ready.emit(pdf)
 
     def preview_pages(self) -> int:
         return int(self._pdf_doc.pageCount()) if self._pdf_doc is not None else 0
 
+    def _start(self, worker: _Worker) -> None:
+        self._workers.append(worker)
+        worker.finished.connect(lambda w=worker: self._workers.remove(w) if w in self._workers else None)
+        worker.start()
+
+    def busy(self) -> bool:
+        return any(w.isRunning() for w in self._workers)
+
     def accept(self) -> None:
-        if not self.update_state():
+        if self.busy() or not self.update_state():
             return
-        try:
-            req = draft_request(self.case, self.spec())
-        except EvidenceKitError as exc:
-            self._set_status(_error_text(exc, self.t.lang), ok=False)
-            return
-        self.drafted.emit(req.id)
+        spec = self.spec()
+        case = self.case
+
+        def work() -> int:
+            # a sqlcipher connection belongs to the thread that opened it: draft on a clone
+            with case.clone() as handle:
+                return draft_request(handle, spec).id
+
+        worker = _Worker(work, self)
+        worker.succeeded.connect(self._drafted)
+        worker.failed.connect(self._draft_failed)
+        self._set_status(self.t("draft.working"), ok=False)
+        self.platform_box.setEnabled(False)
+        self._start(worker)
+
+    def _draft_failed(self, message: str) -> None:
+        self._set_status(message, ok=False)
+        self.platform_box.setEnabled(True)
+
+    def _drafted(self, request_id: object) -> None:
+        self.drafted.emit(int(request_id))  # type: ignore[call-overload]
         super().accept()
+
+    def done(self, result: int) -> None:
+        for w in list(self._workers):  # never leave a thread running behind a closed dialog
+            w.wait()
+        super().done(result)
+
+
+class _Worker(QThread):
+    """Runs one function off the main thread; its result or a user-fit message comes back by
+    signal (delivered on the main thread, where widgets may be touched)."""
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._lang = "en"
+        with contextlib.suppress(Exception):
+            self._lang = parent.t.lang  # type: ignore[union-attr]
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except EvidenceKitError as exc:
+            self.failed.emit(_error_text(exc, self._lang))
+            return
+        except Exception as exc:  # a bug must not kill the app; the message names it without a traceback
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        self.succeeded.emit(result)
 
 
 # -- the status dialog ----------------------------------------------------------------------

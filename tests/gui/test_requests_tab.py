@@ -93,10 +93,12 @@ def test_draft_dialog_shows_missing_fields_then_drafts(qtbot, case: Case) -> Non
     assert "not an e-mail address" in dlg.status.text() and not dlg.create_button.isEnabled()
     dlg.set_field("officer_email", FIELDS["officer_email"])
     assert dlg.create_button.isEnabled() and dlg.status.text().startswith("Ready")
-    assert dlg.render_preview().startswith(b"%PDF")
+    with qtbot.waitSignal(dlg.preview_ready, timeout=20000) as preview:
+        assert dlg.render_preview()
+    assert preview.args[0].startswith(b"%PDF")
     qtbot.waitUntil(lambda: dlg.preview_pages() >= 1, timeout=5000)
     assert list_requests(case) == []  # a preview stores nothing
-    with qtbot.waitSignal(tab.changed, timeout=5000):
+    with qtbot.waitSignal(tab.changed, timeout=20000):
         dlg.accept()
     [req] = list_requests(case)
     assert req.type == "disclosure_content" and req.exhibits == ["2026-SEOUL-0042-E0001"]
@@ -141,3 +143,30 @@ def test_language_follows_the_argument(qtbot, filled: Case) -> None:  # type: ig
     tab.set_language("en")
     assert tab.new_button.text() == "New request…" and tab.tabs.tabText(2) == "Statistics"
     assert tab.model.data(tab.model.index(0, 1)) == "Sent"
+
+
+def test_a_failed_draft_keeps_the_dialog_open_with_the_reason(qtbot, case: Case,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence_kit.core.errors import CaseBusyError
+    from evidence_kit.gui import requests_tab
+
+    add_sample(case, "telegram")
+    tab = RequestsTab(case, lang="ko")
+    qtbot.addWidget(tab)
+    dlg = tab.open_draft_dialog()
+    dlg.set_platform("telegram")
+    dlg.set_type("preservation")
+    dlg.set_items_checked(["E0001"])
+    for key, value in FIELDS.items():
+        dlg.set_field(key, value)
+    assert dlg.create_button.isEnabled()
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise CaseBusyError("Another program is writing to this case; try again in a moment. / "
+                            "다른 프로그램이 이 사건에 쓰는 중입니다.")
+
+    monkeypatch.setattr(requests_tab, "draft_request", busy)
+    dlg.accept()
+    qtbot.waitUntil(lambda: "다른 프로그램" in dlg.status.text(), timeout=10000)
+    assert dlg.isVisible() and dlg.platform_box.isEnabled() and list_requests(case) == []
+    dlg.reject()

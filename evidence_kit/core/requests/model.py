@@ -176,10 +176,10 @@ def _hashed(a: Artifact) -> bool:
     return a.role in ("original", "media") or a.mime.startswith(("image/", "video/"))
 
 
-def identifiers(case: Case, item: Item) -> ItemIdentifiers:
+def identifiers(case: Case, item: Item, pdq: Any = None) -> ItemIdentifiers:
     info = platform_info(item)
     utc, kst = utc_and_kst(item.captured_at)
-    pdq = _pdq_lookup(case)
+    pdq = pdq or _pdq_lookup(case)
     arts = [a for a in item.artifacts if _hashed(a)] or ([item.original] if item.original else [])
     hashes = [HashEntry(a.role, a.name, a.mime, a.size, a.sha256, a.md5, pdq(a.id)) for a in arts if a]
     ids = {str(k): str(v) for k, v in (info.get("ids") or {}).items()} if isinstance(info.get("ids"), dict) else {}
@@ -302,6 +302,7 @@ def check_draft(case: Case, spec: RequestSpec) -> DraftCheck:
 
 def _resolve_items(case: Case, spec: RequestSpec, check: DraftCheck) -> None:
     seen: set[str] = set()
+    pdq = _pdq_lookup(case)
     refs = [r for r in spec.items if str(r).strip()]
     if not refs:
         check.missing.append("items")
@@ -314,7 +315,7 @@ def _resolve_items(case: Case, spec: RequestSpec, check: DraftCheck) -> None:
         if item.exhibit in seen:
             continue
         seen.add(item.exhibit)
-        ident = identifiers(case, item)
+        ident = identifiers(case, item, pdq)
         if check.type not in KCSC_TYPES:
             covering = platform_for_item_platform(ident.platform)
             if covering is None or covering.id != check.platform.id:

@@ -61,11 +61,11 @@ def render_pdf(letter: Letter) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    wrap = "CJK" if letter.lang == "ko" else None
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14.5, wordWrap=wrap, spaceAfter=5)
+    # Korean is written with spaces between words, so the ordinary (fast) line breaking serves both
+    # languages; splitLongWords breaks the long unbroken tokens (URLs, hashes) that need it
+    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14.5, spaceAfter=5, splitLongWords=1)
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=10.5, spaceAfter=0)
-    # identifiers and hashes are long unbroken tokens: allow breaks anywhere in table cells
-    cell = ParagraphStyle("cell", parent=small, wordWrap="CJK", fontSize=7.6, leading=10)
+    cell = ParagraphStyle("cell", parent=small, fontSize=7.6, leading=10)
     cell_label = ParagraphStyle("cell_label", parent=cell, fontName=FONT_BOLD)
     heading = ParagraphStyle("heading", parent=base, fontName=FONT_BOLD, fontSize=11, spaceBefore=6, spaceAfter=4)
     subject = ParagraphStyle("subject", parent=base, fontName=FONT_BOLD, fontSize=12, leading=16, spaceBefore=4)
@@ -206,17 +206,16 @@ def render_docx(letter: Letter) -> bytes:
         elif block.kind == "para":
             document.add_paragraph(block.text)
         elif block.kind == "item":
-            table = document.add_table(rows=0, cols=2)
+            # created at full size at once: add_row() one by one is quadratic in python-docx
+            table = document.add_table(rows=len(block.rows), cols=2)
             table.style = "Table Grid"
-            for label, lines in block.rows:
-                cells = table.add_row().cells
-                cells[0].text = label
-                cells[0].paragraphs[0].runs[0].bold = True
-                cells[1].text = "\n".join(lines)
-                for cp in cells[1].paragraphs:
-                    for cr in cp.runs:
-                        cr.font.size = Pt(8)
-                cells[0].width, cells[1].width = Mm(32), Mm(138)
+            for row, (label, lines) in zip(table.rows, block.rows, strict=True):
+                left, right = row.cells
+                left.width, right.width = Mm(32), Mm(138)
+                if label:
+                    left.paragraphs[0].add_run(label).bold = True
+                value = right.paragraphs[0].add_run("\n".join(lines))
+                value.font.size = Pt(8)
             document.add_paragraph()
     para = document.add_paragraph()
     para.add_run(letter.signature_heading).bold = True
