@@ -82,7 +82,7 @@ def render_pdf(letter: Letter) -> bytes:
                   [p(lb["date"], cell_label), p(letter.date, small)],
                   [p(lb["to"], cell_label), p("\n".join(letter.addressee), small)],
                   *([[p(lb["via"], cell_label), p("\n".join(letter.via), small)]] if letter.via else [])],
-                 colWidths=[28 * mm, width - 28 * mm])
+                 colWidths=[28 * mm, width - 28 * mm], hAlign="LEFT")
     meta.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story += [meta, Spacer(1, 4 * mm), p(f"{lb['subject']}: {letter.subject}", subject), Spacer(1, 2 * mm),
@@ -103,11 +103,12 @@ def render_pdf(letter: Letter) -> bytes:
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EAED")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-            story += [t, Spacer(1, 3 * mm)]
+            story += [KeepTogether([t]), Spacer(1, 3 * mm)]  # an item's table on one page when it fits
     sig_rows = [[p(k, cell_label), p(v, small)] for k, v in letter.signature]
-    sig_rows.append([p(letter.signature_line, cell_label), p("\n\n______________________________", small)])
-    sig = Table(sig_rows, colWidths=[32 * mm, 90 * mm])
-    sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    sig_rows.append([p(letter.signature_line, cell_label), p("\n______________________________", small)])
+    sig = Table(sig_rows, colWidths=[32 * mm, 90 * mm], hAlign="LEFT")
+    sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                             ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     story.append(KeepTogether([p(letter.signature_heading, heading), sig]))
 
     def letterhead(canvas: object, doc: object) -> None:
