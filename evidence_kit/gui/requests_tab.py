@@ -87,6 +87,7 @@ from ..core.requests import (
 from ..core.requests.model import platform_info
 from ..core.requests.store import next_reference, today_kst
 from ..core.requests.types import TRANSITIONS
+from ..core.roles import Permission, allowed
 
 # key: (English, Korean)
 STRINGS: dict[str, tuple[str, str]] = {
@@ -536,7 +537,9 @@ class RequestsTab(QWidget):
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None
-        self.update_button.setEnabled(has)
+        may_request = allowed(self.case.role, Permission.REQUEST)  # auditors and investigators only read
+        self.new_button.setEnabled(may_request)
+        self.update_button.setEnabled(has and may_request)
         self.save_button.setEnabled(has)
 
     def show_message(self, text: str, *, error: bool = False) -> None:

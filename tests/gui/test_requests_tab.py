@@ -170,3 +170,15 @@ def test_a_failed_draft_keeps_the_dialog_open_with_the_reason(qtbot, case: Case,
     qtbot.waitUntil(lambda: "다른 프로그램" in dlg.status.text(), timeout=10000)
     assert dlg.isVisible() and dlg.platform_box.isEnabled() and list_requests(case) == []
     dlg.reject()
+
+
+def test_readers_cannot_draft_or_update(qtbot, filled: Case, case_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    filled.add_user("park", "auditor-pw-1", "auditor")
+    with Case.open(case_dir, user="park", password="auditor-pw-1") as auditor:
+        tab = RequestsTab(auditor, lang="en")
+        qtbot.addWidget(tab)
+        assert tab.model.rowCount() == 2
+        tab.table.selectRow(0)
+        assert not tab.new_button.isEnabled() and not tab.update_button.isEnabled()
+        assert tab.save_button.isEnabled()
+        tab.close()
