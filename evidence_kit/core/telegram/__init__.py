@@ -13,13 +13,14 @@ from typing import Any
 from ..case import Artifact, Case, Item
 from ..errors import InputError
 from ..roles import Permission
-from .importer import ChatImport, ImportOptions, TelegramImportResult, import_telegram, parse_public_names
+from .importer import KIND, ChatImport, ImportOptions, TelegramImportResult, import_telegram, parse_public_names
 from .parser import ExportFormatError, MediaRef, Message
 from .source import MediaPathError, ZipLimits
 
-__all__ = ["ChatImport", "ChatInfo", "Citation", "ExportFormatError", "ImportOptions", "MediaPathError",
+__all__ = ["KIND", "ChatImport", "ChatInfo", "Citation", "ExportFormatError", "ImportOptions", "MediaPathError",
            "MediaRef", "Message", "TelegramImportResult", "ZipLimits", "chat_info", "citation_text", "cite",
-           "import_telegram", "media_artifacts", "message_count", "messages", "parse_public_names", "show_json"]
+           "import_telegram", "media_artifacts", "message_count", "message_json", "messages", "parse_public_names",
+           "show_json"]
 
 
 @dataclass(frozen=True)
@@ -194,10 +195,10 @@ def show_json(case: Case, item: Item, *, limit: int | None = None) -> dict[str, 
     """What `show ITEM --json` adds for a Telegram chat: the chat and its messages with links."""
     info = chat_info(case, item)
     return {"chat": info.to_json(),
-            "messages": [_message_json(m) for m in messages(case, item, limit=limit)]}
+            "messages": [message_json(m) for m in messages(case, item, limit=limit)]}
 
 
-def _message_json(m: Message) -> dict[str, Any]:
+def message_json(m: Message) -> dict[str, Any]:
     return {"id": m.id, "type": m.type, "date_utc": m.date_utc, "date_local": m.date_local,
             "utc_offset_s": m.utc_offset_s, "edited_utc": m.edited_utc, "sender": m.sender,
             "sender_id": m.sender_id, "forwarded_from": m.forwarded_from, "reply_to": m.reply_to,
