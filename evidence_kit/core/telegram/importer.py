@@ -248,10 +248,10 @@ class _Importer:
         public = self.opts.public_names.get(str(header.id), self.opts.public_names.get("", ""))
         rows = self.rows
         self.rows = []
-        dates = [r[4] for r in rows if r[4]]
+        dates = [r[3] for r in rows if r[3]]  # row layout: see _row()
         first, last = (min(dates), max(dates)) if dates else ("", "")
-        offsets = sorted({r[6] for r in rows if r[6] is not None})
-        no_unix = sum(1 for r in rows if not r[4] and r[5])
+        offsets = sorted({r[5] for r in rows if r[5] is not None})
+        no_unix = sum(1 for r in rows if not r[3] and r[4])
         if no_unix and self.opts.utc_offset_minutes is None:
             chat.problems.append(f"{no_unix} message date(s) have no Unix time in the export: their UTC time is "
                                  "unknown (give the exporting computer's UTC offset to convert them)")

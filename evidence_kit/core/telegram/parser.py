@@ -433,7 +433,7 @@ def iter_export(stream: BinaryIO, *, max_messages: int = 5_000_000) -> Iterator[
                 n_chats += 1
                 yield ParseEvent("chat_start", chat=chat)
                 continue
-            if chat is not None and prefix == chat_prefix + "messages.item" and event == "start_map":
+            if chat is not None and prefix == chat_prefix + "messages.item" and event in ("start_map", "start_array"):
                 builder = ijson.ObjectBuilder()
                 builder.event(event, value)
                 depth = 1
@@ -460,6 +460,9 @@ def iter_export(stream: BinaryIO, *, max_messages: int = 5_000_000) -> Iterator[
             if prefix.startswith("personal_information.") and event in _SCALARS and prefix.count(".") == 1:
                 account.setdefault("personal_information", {})[prefix.split(".", 1)[1]] = _plain(value)
     except ijson.JSONError as exc:
+        if first:
+            raise ExportFormatError("result.json is empty or not JSON. / result.json이 비어 있거나 JSON이 아닙니다.") \
+                from None
         raise ExportFormatError(
             f"result.json is not valid JSON or is cut short ({_short(exc)}); {n_messages} message(s) were "
             "readable before the damage. / result.json이 손상되었거나 잘렸습니다.",
