@@ -60,6 +60,19 @@ class FrameHash:
     frame: int
     at_ms: int | None
     pdq: Pdq
+    variant: str = ""   # "" = the whole frame; otherwise a crop variant (see CROP_VARIANTS)
+
+
+# PDQ shifts a lot when a few percent are cut off an image (re-uploads are often trimmed), so each
+# still image is also hashed as if it had been cropped: a cropped copy then lies close to one of
+# these. (name, fraction cut from left, top, right, bottom). Only the whole-image hash is exported.
+CROP_VARIANTS: tuple[tuple[str, float, float, float, float], ...] = (
+    *((f"c{p}", p / 100, p / 100, p / 100, p / 100) for p in (1, 2, 3, 4, 5)),
+    *((f"{side}{p}", *(p / 100 if s == side else 0.0 for s in "ltrb")) for side in "ltrb" for p in (2, 3, 5)),
+    *((f"{corner}{p}", *(p / 100 if s in corner else 0.0 for s in "ltrb"))
+      for corner in ("lt", "tr", "rb", "lb") for p in (2, 4)),
+)
+VARIANT_MAX_SIDE = 128  # PDQ works on a 64x64 reduction; variants need no more (and pdqhash slows as n²)
 
 
 def hamming(a: str | int, b: str | int) -> int:
@@ -89,7 +102,7 @@ def pdq_of_image(image: PILImage.Image) -> Pdq:
     return _pdq_of_array(np.asarray(image))
 
 
-def pdq_of_image_bytes(data: bytes) -> Pdq:
+def _decode(data: bytes) -> PILImage.Image:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -98,9 +111,38 @@ def pdq_of_image_bytes(data: bytes) -> Pdq:
                 raise InputError(f"the image is {img.width}x{img.height} pixels, over the limit")
             img.draft("RGB", (1024, 1024))  # JPEG: decode at reduced scale, much faster on big photos
             img.load()
-            return pdq_of_image(img)
+            return img.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(f"the image cannot be decoded ({type(exc).__name__})") from None
+
+
+def pdq_of_image_bytes(data: bytes) -> Pdq:
+    return pdq_of_image(_decode(data))
+
+
+def crop_variants(image: PILImage.Image) -> list[tuple[str, Pdq]]:
+    """PDQ of the image as if cropped by each of CROP_VARIANTS (on a copy at most 128 px)."""
+    from PIL import Image
+
+    small = image.convert("RGB")
+    if max(small.size) > VARIANT_MAX_SIDE:
+        small.thumbnail((VARIANT_MAX_SIDE, VARIANT_MAX_SIDE), Image.Resampling.BILINEAR)
+    w, h = small.size
+    out: list[tuple[str, Pdq]] = []
+    if w < 32 or h < 32:
+        return out
+    for name, left, top, right, bottom in CROP_VARIANTS:
+        box = (round(w * left), round(h * top), w - round(w * right), h - round(h * bottom))
+        out.append((name, pdq_of_image(small.crop(box))))
+    return out
+
+
+def image_hashes(data: bytes) -> list[FrameHash]:
+    """The standard PDQ of a still image, then its crop variants."""
+    img = _decode(data)
+    hashes = [FrameHash(0, None, pdq_of_image(img))]
+    hashes += [FrameHash(0, None, pdq, variant) for variant, pdq in crop_variants(img)]
+    return hashes
 
 
 def pdq_of_video_bytes(data: bytes, *, max_frames: int = VIDEO_MAX_FRAMES) -> list[FrameHash]:
@@ -154,7 +196,7 @@ def compute_artifact(case: Case, artifact: Artifact) -> tuple[str, str, list[Fra
         if artifact.size > MAX_IMAGE_BYTES:
             return "too_large", f"{artifact.size} bytes", []
         try:
-            return "ok", "", [FrameHash(0, None, pdq_of_image_bytes(case.objects.read_all(artifact.object)))]
+            return "ok", "", image_hashes(case.objects.read_all(artifact.object))
         except InputError as exc:
             return "error", exc.message, []
     if is_video(artifact.mime):
@@ -172,9 +214,10 @@ def _store(case: Case, artifact: Artifact, status: str, message: str, hashes: Se
     with db.write_transaction(case.conn):
         case.conn.execute("INSERT OR IGNORE INTO perceptual_status(artifact_id, status, method, message, computed_at) "
                           "VALUES (?,?,?,?,?)", (artifact.id, status, method, message, ledger.utc_now_ms()))
-        case.conn.executemany("INSERT OR IGNORE INTO perceptual_hashes(artifact_id, frame, at_ms, pdq, quality) "
-                              "VALUES (?,?,?,?,?)",
-                              [(artifact.id, h.frame, h.at_ms, h.pdq.hex, h.pdq.quality) for h in hashes])
+        case.conn.executemany("INSERT OR IGNORE INTO perceptual_hashes(artifact_id, frame, variant, at_ms, pdq, "
+                              "quality) VALUES (?,?,?,?,?,?)",
+                              [(artifact.id, h.frame, h.variant, h.at_ms, h.pdq.hex, h.pdq.quality)
+                               for h in hashes])
 
 
 @dataclass
@@ -203,7 +246,7 @@ def index_artifacts(case: Case, artifacts: Sequence[Artifact], *, progress: Prog
         _store(case, art, status, message, hashes)
         if status == "ok":
             report.hashed += 1
-            report.frames += len(hashes)
+            report.frames += sum(1 for h in hashes if not h.variant)
         else:
             report.failed.append(f"{art.name}: {status} {message}".strip())
         if progress is not None:
@@ -322,9 +365,9 @@ def similar_groups(case: Case, *, threshold: int = DEFAULT_THRESHOLD, min_qualit
     case.require(Permission.READ)
     check_threshold(threshold)
     rows = case.conn.execute(
-        "SELECT p.artifact_id, p.frame, p.at_ms, p.pdq, p.quality, a.item_id, a.name, a.role, a.mime, a.sha256, "
-        "i.exhibit FROM perceptual_hashes p JOIN artifacts a ON a.id = p.artifact_id "
-        "JOIN items i ON i.id = a.item_id WHERE p.quality >= ? ORDER BY p.artifact_id, p.frame",
+        "SELECT p.artifact_id, p.frame, p.variant, p.at_ms, p.pdq, p.quality, a.item_id, a.name, a.role, a.mime, "
+        "a.sha256, i.exhibit FROM perceptual_hashes p JOIN artifacts a ON a.id = p.artifact_id "
+        "JOIN items i ON i.id = a.item_id WHERE p.quality >= ? ORDER BY p.artifact_id, p.frame, p.variant",
         (min_quality,)).fetchall()
     values = [int(r["pdq"], 16) for r in rows]
     index = HammingIndex(values, threshold)
@@ -359,6 +402,8 @@ def similar_groups(case: Case, *, threshold: int = DEFAULT_THRESHOLD, min_qualit
             continue
         root = find(aid)
         best = groups[root].get(aid)
+        if r["variant"]:
+            continue  # members are shown by their whole-image hash
         if best is None or r["quality"] > best.quality:  # one line per artifact: its best frame
             groups[root][aid] = GroupMember(r["exhibit"], r["item_id"], aid, r["name"], r["role"], r["mime"],
                                             r["sha256"], r["pdq"], int(r["quality"]), int(r["frame"]), r["at_ms"])
@@ -369,8 +414,8 @@ def similar_groups(case: Case, *, threshold: int = DEFAULT_THRESHOLD, min_qualit
 
 
 def artifact_hashes(case: Case, artifact_ids: Iterable[int] | None = None) -> dict[int, list[FrameHash]]:
-    """Stored PDQ hashes by artifact id."""
-    sql = "SELECT artifact_id, frame, at_ms, pdq, quality FROM perceptual_hashes"
+    """Stored whole-image / whole-frame PDQ hashes by artifact id (crop variants left out)."""
+    sql = "SELECT artifact_id, frame, at_ms, pdq, quality FROM perceptual_hashes WHERE variant = ''"
     rows = case.conn.execute(sql + " ORDER BY artifact_id, frame").fetchall()
     wanted = set(artifact_ids) if artifact_ids is not None else None
     out: dict[int, list[FrameHash]] = defaultdict(list)
