@@ -66,12 +66,19 @@ class FrameHash:
 # PDQ shifts a lot when a few percent are cut off an image (re-uploads are often trimmed), so each
 # still image is also hashed as if it had been cropped: a cropped copy then lies close to one of
 # these. (name, fraction cut from left, top, right, bottom). Only the whole-image hash is exported.
-CROP_VARIANTS: tuple[tuple[str, float, float, float, float], ...] = (
-    *((f"c{p}", p / 100, p / 100, p / 100, p / 100) for p in (1, 2, 3, 4, 5)),
-    *((f"{side}{p}", *(p / 100 if s == side else 0.0 for s in "ltrb")) for side in "ltrb" for p in (2, 3, 5)),
-    *((f"{corner}{p}", *(p / 100 if s in corner else 0.0 for s in "ltrb"))
-      for corner in ("lt", "tr", "rb", "lb") for p in (2, 4)),
-)
+def _variants() -> tuple[tuple[str, float, float, float, float], ...]:
+    out: list[tuple[str, float, float, float, float]] = []
+    for p in (1, 2, 3, 4, 5):
+        out.append((f"c{p}", p / 100, p / 100, p / 100, p / 100))
+    for sides, levels in (("l", (2, 3, 5)), ("t", (2, 3, 5)), ("r", (2, 3, 5)), ("b", (2, 3, 5)),
+                          ("lt", (2, 4)), ("tr", (2, 4)), ("rb", (2, 4)), ("lb", (2, 4))):
+        for p in levels:
+            cut = [p / 100 if s in sides else 0.0 for s in "ltrb"]
+            out.append((f"{sides}{p}", cut[0], cut[1], cut[2], cut[3]))
+    return tuple(out)
+
+
+CROP_VARIANTS = _variants()
 VARIANT_MAX_SIDE = 128  # PDQ works on a 64x64 reduction; variants need no more (and pdqhash slows as n²)
 
 
