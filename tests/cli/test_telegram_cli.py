@@ -7,10 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import CASE_NUMBER, FIXTURES
-from tg_builders import photo_bytes, private_supergroup, public_channel
-
 from evidence_kit.core.case import Case
+from tests.conftest import CASE_NUMBER, FIXTURES
+from tests.tg_builders import photo_bytes, private_supergroup, public_channel
 
 Cli = Callable[..., tuple[int, str, str]]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from tg_builders import photo_bytes
 
 from evidence_kit.core import hashlists, hooks, perceptual
 from evidence_kit.core.case import Case
 from evidence_kit.core.errors import InputError, PermissionDeniedError
+from tests.tg_builders import photo_bytes
 
 IMG = photo_bytes(77, (480, 360))
 

@@ -7,15 +7,15 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from tg_builders import photo_bytes, video_bytes
 
 from evidence_kit.core import hooks, perceptual
 from evidence_kit.core.case import Case
 from evidence_kit.core.errors import InputError
+from tests.conftest import FIXTURES
+from tests.tg_builders import photo_bytes, video_bytes
 
 # ThreatExchange's own PDQ test vector (python-threatexchange tests/hashing/test_pdq_hasher.py).
 REFERENCE_PNG = FIXTURES / "pdq" / "threatexchange_random.png"

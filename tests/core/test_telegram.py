@@ -8,8 +8,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
-from tg_builders import (
+
+from evidence_kit.core import telegram as tg
+from evidence_kit.core.case import Case
+from evidence_kit.core.errors import CancelledError, InputError, PermissionDeniedError
+from evidence_kit.core.progress import CancelToken
+from evidence_kit.core.telegram.parser import flatten_text, iter_export, message_link
+from evidence_kit.core.telegram.source import ZipLimits
+from tests.conftest import FIXTURES
+from tests.tg_builders import (
     BASE_UNIX,
     LOCAL_OFFSET_S,
     NOT_INCLUDED,
@@ -19,13 +26,6 @@ from tg_builders import (
     write_export,
     zip_folder,
 )
-
-from evidence_kit.core import telegram as tg
-from evidence_kit.core.case import Case
-from evidence_kit.core.errors import CancelledError, InputError, PermissionDeniedError
-from evidence_kit.core.progress import CancelToken
-from evidence_kit.core.telegram.parser import flatten_text, iter_export, message_link
-from evidence_kit.core.telegram.source import ZipLimits
 
 TG = FIXTURES / "telegram"
 
