@@ -434,36 +434,26 @@ def artifact_hashes(case: Case, artifact_ids: Iterable[int] | None = None) -> di
 
 # ---- previews (for the GUI and reports; blurred by default) ----------------------------------
 def preview_png(case: Case, artifact: Artifact, *, max_side: int = 256, blur: bool = True) -> bytes:
-    """A small PNG of an image artifact or of a video's first frame, blurred unless asked not
-    to (the caller logs a reveal). Raises InputError when it cannot be drawn."""
-    from PIL import Image, ImageFilter
+    """A small PNG of an image artifact or of a video's first frame, blurred (core/imaging.py's
+    pixelate-and-blur) unless asked not to, in which case the caller logs the reveal.
+    Raises InputError when it cannot be drawn."""
+    from . import imaging
 
-    img: PILImage.Image
     if is_image(artifact.mime):
         if artifact.size > MAX_IMAGE_BYTES:
             raise InputError("too large to preview")
-        try:
-            opened = Image.open(io.BytesIO(case.objects.read_all(artifact.object)))
-            if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                raise InputError("too large to preview")
-            opened.draft("RGB", (max_side * 2, max_side * 2))
-            img = opened.convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise InputError(f"cannot decode ({type(exc).__name__})") from None
-    elif is_video(artifact.mime):
+        return imaging.thumbnail(case.objects.read_all(artifact.object), max_side, blur)
+    if is_video(artifact.mime):
         if artifact.size > MAX_VIDEO_BYTES:
             raise InputError("too large to preview")
-        img = _first_frame(case.objects.read_all(artifact.object))
-    else:
-        raise InputError("no preview for this type")
-    img.thumbnail((max_side, max_side))
-    if blur:
-        # Pixelate then smooth: nothing recognisable survives, shapes and colours still hint at content.
-        small = img.resize((max(1, img.width // 16), max(1, img.height // 16)), Image.Resampling.BILINEAR)
-        img = small.resize(img.size, Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(max_side / 40))
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
+        frame = _first_frame(case.objects.read_all(artifact.object))
+        frame.thumbnail((max_side, max_side))
+        if blur:
+            frame = imaging.obscure(frame.convert("RGB"))
+        out = io.BytesIO()
+        frame.save(out, "PNG", compress_level=1)
+        return out.getvalue()
+    raise InputError("no preview for this type")
 
 
 def _first_frame(data: bytes) -> PILImage.Image:
