@@ -304,10 +304,10 @@ class TelegramViewer(QWidget):
             head.append(f"{t['forwarded']} {_esc(m.forwarded_from)}")
         if m.reply_to is not None:
             head.append(f"{t['reply']} #{m.reply_to}")
-        body = "<div style='margin: 6px 0'>" + _esc(m.summary).replace("\n", "<br>") + "</div>"
+        body = _esc(m.summary).replace("\n", "<br>")
         tail = [f"{_esc(_media_label(r, self.lang))}: {_esc(r.path or r.note)}" for r in m.media]
         tail.append(_esc(m.link) if m.link else t["no_link"])
-        self.details.setHtml("<br>".join(head) + body + "<br>".join(tail))
+        self.details.setHtml(f"<p>{'<br>'.join(head)}</p><p>{body}</p><p>{'<br>'.join(tail)}</p>")
         self._set_preview(m)
 
     def _media_artifact(self, m: Message | None) -> Any:
