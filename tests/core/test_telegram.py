@@ -434,3 +434,25 @@ def test_flatten_text_keeps_every_character_and_entity(parts: list[object]) -> N
     assert text == expected
     for e in entities:
         assert e["offset"] >= 0 and e["offset"] + e["length"] <= len(text) and e["type"] != "plain"
+
+
+def test_damaged_zip_member_is_reported_and_the_rest_imported(case: Case, tmp_path: Path) -> None:
+    root = private_supergroup(tmp_path / "e")
+    doc = json.loads((root / "result.json").read_text())
+    doc["messages"][0]["photo"] = "photos/a.jpg"
+    doc["messages"][1]["photo"] = "photos/b.jpg"
+    z = tmp_path / "damaged.zip"
+    payload = os.urandom(4000)
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("result.json", json.dumps(doc))
+        zf.writestr("photos/a.jpg", payload)
+        zf.writestr("photos/b.jpg", b"fine")
+    data = bytearray(z.read_bytes())
+    at = data.find(payload[:32])
+    data[at + 100] ^= 0xFF  # flip one byte inside a.jpg: its CRC no longer matches
+    z.write_bytes(bytes(data))
+    result = tg.import_telegram(case, z)
+    chat = result.chats[0]
+    assert chat.missing_count == 1 and chat.media_stored == 1 and result.partial
+    assert "damaged" in chat.media_missing[0]
+    assert case.verify(record=False).ok

@@ -215,6 +215,11 @@ class _Importer:
         except MediaPathError as exc:
             self._refuse(msg, ref, exc.message)
             return
+        except InputError as exc:  # a damaged zip member: reported, the rest goes on
+            ref.status = "missing"
+            ref.note = f"unreadable: {exc.message}"
+            self._problem(self.chat.media_missing, f"message {msg.id}: {ref.path} ({exc.message})")
+            return
         except OSError as exc:
             ref.status = "missing"
             ref.note = f"unreadable: {exc.strerror or exc}"

@@ -13,6 +13,7 @@ import contextlib
 import os
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -128,7 +129,10 @@ class _LimitedReader:
         self._name = name
 
     def read(self, n: int = -1) -> bytes:
-        data = self._raw.read(n if n is not None and n >= 0 else self._left + 1)
+        try:
+            data = self._raw.read(n if n is not None and n >= 0 else self._left + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise InputError(f"{self._name}: the zip member is damaged ({exc}) / ZIP 항목이 손상되었습니다") from None
         self._left -= len(data)
         if self._left < 0:
             raise InputError(f"{self._name}: the zip member is larger than its header says (zip bomb?); "
