@@ -40,6 +40,7 @@ MAX_IMAGE_BYTES = 256 << 20
 MAX_VIDEO_BYTES = 1 << 30       # decoded from memory; larger videos are reported, not hashed
 VIDEO_MAX_FRAMES = 16
 VIDEO_MIN_INTERVAL_MS = 1000
+MAX_HASH_SIDE = 1024            # larger still images are reduced to this before hashing (see _decode)
 FRAME_MAX_SIDE = 512            # frames are scaled down before hashing (PDQ works at 64x64)
 METHOD_IMAGE = "pdqhash+pillow"
 METHOD_VIDEO = "pdqhash+pyav"
@@ -116,9 +117,14 @@ def _decode(data: bytes) -> PILImage.Image:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_IMAGE_PIXELS:
                 raise InputError(f"the image is {img.width}x{img.height} pixels, over the limit")
-            img.draft("RGB", (1024, 1024))  # JPEG: decode at reduced scale, much faster on big photos
+            img.draft("RGB", (MAX_HASH_SIDE, MAX_HASH_SIDE))  # JPEG: decode at reduced scale
             img.load()
-            return img.convert("RGB")
+            rgb = img.convert("RGB")
+            if max(rgb.size) > MAX_HASH_SIDE:
+                # pdqhash's cost grows with the square of the side (a full-page screenshot would take
+                # seconds); PDQ itself works on a 64x64 reduction, so this moves a hash by a few bits.
+                rgb.thumbnail((MAX_HASH_SIDE, MAX_HASH_SIDE), Image.Resampling.BOX)
+            return rgb
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(f"the image cannot be decoded ({type(exc).__name__})") from None
 

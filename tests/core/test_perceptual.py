@@ -195,3 +195,12 @@ def _edges():  # type: ignore[no-untyped-def]
     from PIL import ImageFilter
 
     return ImageFilter.FIND_EDGES
+
+
+def test_large_image_is_reduced_before_hashing() -> None:
+    big = Image.open(io.BytesIO(photo_bytes(51, (640, 480)))).resize((4000, 3000))
+    out = io.BytesIO()
+    big.save(out, "PNG")
+    pdq = perceptual.pdq_of_image_bytes(out.getvalue())
+    reference = perceptual.pdq_of_image(big)  # the full-size hash, slow but exact
+    assert perceptual.hamming(pdq.hex, reference.hex) <= 12

@@ -114,6 +114,8 @@ def cmd_import_telegram(args: argparse.Namespace) -> int:
                     print(f"evidence-kit: {item.exhibit}: {p}", file=sys.stderr)
             if result.error:
                 print(f"evidence-kit: {result.error}", file=sys.stderr)
+        for failure in result.hook_failures:  # the items are saved; only hashing/matching failed
+            print(f"evidence-kit: warning: {failure}", file=sys.stderr)
         if result.partial:
             print("evidence-kit: the import is PARTIAL (see above). / 일부만 가져왔습니다.", file=sys.stderr)
             return 1
