@@ -222,15 +222,24 @@ def compute_artifact(case: Case, artifact: Artifact) -> tuple[str, str, list[Fra
     return "unsupported", artifact.mime, []
 
 
-def _store(case: Case, artifact: Artifact, status: str, message: str, hashes: Sequence[FrameHash]) -> None:
-    method = METHOD_VIDEO if is_video(artifact.mime) else METHOD_IMAGE
+def _store(case: Case, results: Sequence[tuple[Artifact, str, str, Sequence[FrameHash]]]) -> None:
+    """Write a batch of results in one transaction (one fsync for many artifacts)."""
+    if not results:
+        return
+    now = ledger.utc_now_ms()
     with db.write_transaction(case.conn):
-        case.conn.execute("INSERT OR IGNORE INTO perceptual_status(artifact_id, status, method, message, computed_at) "
-                          "VALUES (?,?,?,?,?)", (artifact.id, status, method, message, ledger.utc_now_ms()))
-        case.conn.executemany("INSERT OR IGNORE INTO perceptual_hashes(artifact_id, frame, variant, at_ms, pdq, "
-                              "quality) VALUES (?,?,?,?,?,?)",
-                              [(artifact.id, h.frame, h.variant, h.at_ms, h.pdq.hex, h.pdq.quality)
-                               for h in hashes])
+        case.conn.executemany(
+            "INSERT OR IGNORE INTO perceptual_status(artifact_id, status, method, message, computed_at) "
+            "VALUES (?,?,?,?,?)",
+            [(a.id, status, METHOD_VIDEO if is_video(a.mime) else METHOD_IMAGE, message, now)
+             for a, status, message, _ in results])
+        case.conn.executemany(
+            "INSERT OR IGNORE INTO perceptual_hashes(artifact_id, frame, variant, at_ms, pdq, quality) "
+            "VALUES (?,?,?,?,?,?)",
+            [(a.id, h.frame, h.variant, h.at_ms, h.pdq.hex, h.pdq.quality) for a, _, _, hs in results for h in hs])
+
+
+STORE_BATCH = 64
 
 
 @dataclass
@@ -252,11 +261,15 @@ def _pending(case: Case, items: Iterable[Item]) -> list[Artifact]:
 def index_artifacts(case: Case, artifacts: Sequence[Artifact], *, progress: ProgressCallback | None = None,
                     cancel: CancelToken | None = None) -> IndexReport:
     report = IndexReport()
+    batch: list[tuple[Artifact, str, str, Sequence[FrameHash]]] = []
     for n, art in enumerate(artifacts):
         if cancel is not None:
             cancel.raise_if_cancelled()
         status, message, hashes = compute_artifact(case, art)
-        _store(case, art, status, message, hashes)
+        batch.append((art, status, message, hashes))
+        if len(batch) >= STORE_BATCH:
+            _store(case, batch)
+            batch = []
         if status == "ok":
             report.hashed += 1
             report.frames += sum(1 for h in hashes if not h.variant)
@@ -264,6 +277,7 @@ def index_artifacts(case: Case, artifacts: Sequence[Artifact], *, progress: Prog
             report.failed.append(f"{art.name}: {status} {message}".strip())
         if progress is not None:
             progress(n + 1, len(artifacts), art.name)
+    _store(case, batch)
     return report
 
 
