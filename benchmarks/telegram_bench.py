@@ -7,7 +7,11 @@
 2. PDQ throughput, images per second, against SHA-256 of the same image files (same run):
    the standard whole-image PDQ alone, and PDQ with the crop variants the case stores.
 
+3. Near-duplicate search over N PDQ hashes (random, with planted near-copies) with the
+   multi-index used by `similar`, against naive all-pairs comparison in the same run.
+
 Usage: python benchmarks/telegram_bench.py [--messages 10000] [--media 500] [--pdq-images 200]
+                                           [--hashes 20000] [--only-search]
 """
 
 from __future__ import annotations
@@ -94,7 +98,12 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=10_000)
     ap.add_argument("--media", type=int, default=500)
     ap.add_argument("--pdq-images", type=int, default=200)
+    ap.add_argument("--hashes", type=int, default=20_000)
+    ap.add_argument("--only-search", action="store_true")
     args = ap.parse_args()
+    search_bench(args.hashes)
+    if args.only_search:
+        return 0
     work = Path(tempfile.mkdtemp(prefix="ek-tg-bench-"))
     export = work / "export"
     t0 = time.perf_counter()
@@ -143,6 +152,33 @@ def main() -> int:
     print(f"RATIO PDQ / SHA-256 throughput: {sha_s / pdq_s:.4f} (PDQ is {pdq_s / sha_s:,.0f}x slower); "
           f"with variants {sha_s / full_s:.4f}")
     return 0
+
+
+def search_bench(n: int) -> None:
+    rnd = random.Random(7)
+    values = [rnd.getrandbits(256) for _ in range(n - n // 10)]
+    for i in range(n // 10):  # planted near-duplicates, 0..40 bits away
+        v = values[i]
+        for b in rnd.sample(range(256), rnd.randrange(0, 41)):
+            v ^= 1 << b
+        values.append(v)
+    t = time.perf_counter()
+    index = perceptual.HammingIndex(values, perceptual.DEFAULT_THRESHOLD)
+    pairs = sum(1 for i, v in enumerate(values) for j, _ in index.query(v) if j > i)
+    mih_s = time.perf_counter() - t
+    # Naive all-pairs on a sample, extrapolated to n (n² / 2 comparisons).
+    sample = values[:2000]
+    t = time.perf_counter()
+    naive_pairs = 0
+    for i, v in enumerate(sample):
+        for w in sample[i + 1:]:
+            if (v ^ w).bit_count() <= perceptual.DEFAULT_THRESHOLD:
+                naive_pairs += 1
+    naive_sample_s = time.perf_counter() - t
+    naive_s = naive_sample_s * (n * n) / (len(sample) * len(sample))
+    print(f"near-duplicate search over {n} hashes (threshold {perceptual.DEFAULT_THRESHOLD}): multi-index "
+          f"{mih_s:.2f} s, {pairs} pairs; naive all-pairs ~{naive_s:.1f} s (extrapolated from {len(sample)})")
+    print(f"RATIO naive / multi-index search time: {naive_s / mih_s:.1f}x")
 
 
 if __name__ == "__main__":

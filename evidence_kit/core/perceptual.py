@@ -324,26 +324,29 @@ class HammingIndex:
         self.values = list(values)
         self.threshold = threshold
         self._masks = _masks(threshold // _CHUNKS)
-        self._tables: list[dict[int, list[int]]] = [defaultdict(list) for _ in range(_CHUNKS)]
+        tables: list[defaultdict[int, list[int]]] = [defaultdict(list) for _ in range(_CHUNKS)]
         for idx, v in enumerate(self.values):
             for j in range(_CHUNKS):
-                self._tables[j][(v >> (j * _CHUNK_BITS)) & _CHUNK_MASK].append(idx)
+                tables[j][(v >> (j * _CHUNK_BITS)) & _CHUNK_MASK].append(idx)
+        self._tables: list[dict[int, list[int]]] = [dict(t) for t in tables]  # plain dicts: .get never inserts
 
     def query(self, value: int) -> list[tuple[int, int]]:
         """(index, distance) of every stored value within the threshold."""
-        seen: set[int] = set()
-        found: list[tuple[int, int]] = []
-        for j in range(_CHUNKS):
+        candidates: set[int] = set()
+        masks = self._masks
+        for j, table in enumerate(self._tables):
             chunk = (value >> (j * _CHUNK_BITS)) & _CHUNK_MASK
-            table = self._tables[j]
-            for m in self._masks:
-                for idx in table.get(chunk ^ m, ()):
-                    if idx in seen:
-                        continue
-                    seen.add(idx)
-                    d = (self.values[idx] ^ value).bit_count()
-                    if d <= self.threshold:
-                        found.append((idx, d))
+            get = table.get
+            for m in masks:
+                hit = get(chunk ^ m)
+                if hit:
+                    candidates.update(hit)
+        values, threshold = self.values, self.threshold
+        found = []
+        for idx in candidates:
+            d = (values[idx] ^ value).bit_count()
+            if d <= threshold:
+                found.append((idx, d))
         return found
 
 
@@ -409,9 +412,11 @@ def similar_groups(case: Case, *, threshold: int = DEFAULT_THRESHOLD, min_qualit
 
     link_max: dict[int, int] = defaultdict(int)
     for i, v in enumerate(values):
+        if rows[i]["variant"]:
+            continue  # variants are found by the whole-image hashes that query them
         ai = rows[i]["artifact_id"]
         for j, d in index.query(v):
-            if j <= i:
+            if j == i:
                 continue
             aj = rows[j]["artifact_id"]
             if aj == ai or (cross_item_only and rows[j]["item_id"] == rows[i]["item_id"]):
