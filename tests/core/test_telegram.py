@@ -171,6 +171,7 @@ def test_account_export_each_chat_one_item(case: Case, tmp_path: Path) -> None:
     # result.json is in every chat item, stored once
     objects = {a.object for it in result.items for a in it.artifacts if a.role == "export_json"}
     assert len(objects) == 1
+    assert case.verify(record=False).ok
 
 
 def test_zip_of_export_matches_folder_import(case: Case, tmp_path: Path) -> None:

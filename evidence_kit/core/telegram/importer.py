@@ -17,6 +17,7 @@ from ... import __version__
 from .. import ledger
 from ..case import Case, Item, ItemDraft
 from ..errors import InputError
+from ..objects import StoredObject
 from ..progress import CancelToken, ProgressCallback
 from ..roles import Permission
 from .parser import ChatHeader, ExportFormatError, MediaRef, Message, iter_export, local_to_utc, message_link
@@ -127,6 +128,7 @@ class _Importer:
         self.chat: ChatImport | None = None
         self.rows: list[tuple[Any, ...]] = []
         self.stored: dict[str, MediaRef] = {}
+        self.result_json: StoredObject | None = None
 
     def run(self) -> None:
         try:
@@ -164,10 +166,16 @@ class _Importer:
         self.stored = {}
         self.draft = self.case.new_item(KIND, source=self.source.description, title=header.name or "Telegram chat",
                                         action=ledger.IMPORTED, platform="telegram")
+        meta = {"export_path": "result.json"}
+        if self.result_json is not None and self.case.objects.exists(self.result_json.name):
+            # An account export: every chat item holds the same result.json; read and store it once.
+            self.draft.add_stored(self.result_json, role="export_json", name="result.json",
+                                  mime="application/json", metadata=meta)
+            return
         with self.source.open_result() as f:
-            self.draft.add_stream(f, role="export_json", name="result.json", mime="application/json",
-                                  size_hint=self.result_json_size,
-                                  metadata={"export_path": "result.json"}, cancel=self.cancel)
+            self.result_json = self.draft.add_stream(f, role="export_json", name="result.json",
+                                                     mime="application/json", size_hint=self.result_json_size,
+                                                     metadata=meta, cancel=self.cancel)
 
     def _message(self, msg: Message) -> None:
         assert self.chat is not None and self.draft is not None
