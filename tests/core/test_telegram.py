@@ -457,3 +457,23 @@ def test_damaged_zip_member_is_reported_and_the_rest_imported(case: Case, tmp_pa
     assert chat.missing_count == 1 and chat.media_stored == 1 and result.partial
     assert "damaged" in chat.media_missing[0]
     assert case.verify(record=False).ok
+
+
+def test_add_stored_refuses_foreign_objects(case: Case) -> None:
+    from evidence_kit.core.objects import StoredObject
+
+    draft = case.new_item("telegram", source="x", title="x")
+    fake = StoredObject("0" * 64, 1, {"sha256": "1" * 64, "md5": "", "sha1": ""}, True)
+    with pytest.raises(InputError, match="not in this case"):
+        draft.add_stored(fake, role="export_json", name="result.json", mime="application/json")
+
+
+def test_progress_and_on_item_callbacks(case: Case, tmp_path: Path) -> None:
+    seen: list[str] = []
+    progress: list[int] = []
+    msgs = [{"id": i, "type": "message", "date": "2026-01-01T09:00:00", "date_unixtime": str(BASE_UNIX + i),
+             "from": "x", "from_id": "u", "text": str(i)} for i in range(1, 451)]
+    root = write_export(tmp_path / "e", {"name": "n", "type": "private_channel", "id": 1, "messages": msgs}, {})
+    tg.import_telegram(case, root, progress=lambda d, t, m: progress.append(d),
+                       on_item=lambda i: seen.append(i.exhibit))
+    assert seen == [case.items()[0].exhibit] and progress == [200, 400]
