@@ -20,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("EVIDENCE_KIT_INSECURE_FAST_KDF", "1")
 os.environ.setdefault("EVIDENCE_KIT_HOME", tempfile.mkdtemp(prefix="ek-fuzz-home-"))
 
-import atheris  # noqa: E402
+import atheris
 
 with atheris.instrument_imports():
     from evidence_kit.core import exif, keyslots
