@@ -589,7 +589,7 @@ What is inside
   custody/timestamps/      RFC 3161 timestamp tokens and the authorities' certificates, if any
                            (openssl ts -verify -digest <hex> -in <token>.tsr -token_in
                             -CAfile <ca.pem> -untrusted <token>.pem)
-  report/report.pdf        the court report
+  report/report.pdf        the court report (PAdES-signed if the officer used a certificate)
   report/case.jsonld       the same in CASE/UCO JSON-LD
   manifest.json            the case, the export, every item, artifact, hash and event listed
   manifest.sig             the exporting officer's signature over SHA-256(manifest.json)
@@ -632,7 +632,7 @@ to such evidence; do not copy or show it beyond what the proceedings require.
                            서명된 manifest가 포함된 모든 이벤트를 나열합니다.
   custody/keys.json        사용자의 공개키와 역할
   custody/timestamps/      RFC 3161 타임스탬프 토큰과 발급기관 인증서 (있는 경우)
-  report/report.pdf        법정 보고서
+  report/report.pdf        법정 보고서 (담당관이 인증서를 쓴 경우 PAdES 전자서명)
   report/case.jsonld       같은 내용의 CASE/UCO JSON-LD
   manifest.json            사건, 내보내기, 모든 증거물·파일·해시·이벤트 목록
   manifest.sig             내보낸 담당관의 manifest.json 서명
