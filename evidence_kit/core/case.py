@@ -39,12 +39,15 @@ from .errors import (
     IntegrityError,
     NotACaseError,
     NotFoundError,
+    StorageFullError,
 )
 from .filetypes import is_image, sniff_mime
+from .logs import get_logger
 from .objects import ObjectStore, StoredObject
 from .progress import CancelToken, ProgressCallback
 from .roles import Permission, Role, parse_role, require
 
+_log = get_logger("case")
 DB_FILE = "case.db"
 HEAD_FILE = "ledger-head.json"
 LOCK_FILE = "case.lock"
@@ -346,8 +349,14 @@ class Case:
         slots = keyslots.read(path)
         if not (path / DB_FILE).is_file():
             raise NotACaseError(f"{path} is not an Evidence Kit case (no {DB_FILE}).")
-        unlocked = keyslots.unlock(slots, user, password)
-        return cls._open_unlocked(path, user, unlocked)
+        try:
+            unlocked = keyslots.unlock(slots, user, password)
+        except AuthenticationError:
+            _log.warning("unlock refused (wrong user name or password)")
+            raise
+        case = cls._open_unlocked(path, user, unlocked)
+        _log.info("case %s opened by %s (%s)", case.info.number, user, case.user.role)
+        return case
 
     @staticmethod
     def unlock_keys(path: Path | str, *, user: str, password: str) -> keyslots.Unlocked:
@@ -425,6 +434,13 @@ class Case:
                                "SET value = excluded.value", (f"setting:{key}", value))
             self._event(ledger.SETTING_CHANGED, "", {"key": key, "value": value})
         self._write_head()
+
+    def hash_algorithms(self) -> tuple[str, ...]:
+        """SHA-256 always; MD5 and SHA-1 too unless the case turned them off (setting
+        `legacy_hashes` = "0"), for hash-set interop and Korean practice."""
+        if self.setting("legacy_hashes", "1") == "0":
+            return ("sha256",)
+        return ("sha256", "md5", "sha1")
 
     # ---- users ----
     def add_user(self, name: str, password: str, role: Role | str, *, full_name: str = "",
@@ -506,6 +522,10 @@ class Case:
             args.append(limit)
         for row in self._conn.execute(sql, args):
             yield ledger.Event.from_row(row)
+
+    def sign(self, message: bytes) -> str:
+        """This user's Ed25519 signature over `message`, hex-encoded (e.g. an export manifest's digest)."""
+        return self._signing_key.sign(message).hex()
 
     def ledger_head(self) -> tuple[int, str]:
         row = self._conn.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
@@ -719,6 +739,13 @@ class Case:
 
             try:
                 item = self._ingest_file(f, note=note, tags=tag_list, progress=file_progress, cancel=cancel)
+            except StorageFullError as exc:
+                # Every later file would fail too: report them as not ingested and stop.
+                result.failures.append(IngestFailure(str(f), exc.message))
+                rest = files[files.index(f) + 1:]
+                result.failures += [IngestFailure(str(r), "not ingested: the disk is full / 디스크 공간 부족")
+                                    for r in rest]
+                break
             except (OSError, InputError) as exc:
                 msg = exc.message if isinstance(exc, EvidenceKitError) else (exc.strerror or str(exc))
                 result.failures.append(IngestFailure(str(f), msg))
@@ -774,6 +801,8 @@ class Case:
         from .verify import verify_case
 
         report = verify_case(self, progress=progress, cancel=cancel, check_objects=check_objects)
+        _log.info("verification: ok=%s events=%d items=%d problems=%d", report.ok, report.events, report.items,
+                  len(report.problems))
         if record:
             self.record_event(ledger.VERIFIED, "", {"ok": 1 if report.ok else 0,
                                                     "problems": len(report.problems),
@@ -874,6 +903,7 @@ class ItemDraft:
         self.finalizers: list[Callable[[ItemDraft, str], None]] = []
         self.item: Item | None = None
         self.hook_failures: list[str] = []
+        self.algorithms = case.hash_algorithms()
 
     def __enter__(self) -> ItemDraft:
         return self
@@ -892,7 +922,8 @@ class ItemDraft:
             mime = sniff_mime(head, name)
         with self.case._lock.shared():
             stored = self.case.objects.put_stream(stream, size_hint=size_hint, progress=progress,
-                                                  cancel=cancel, progress_label=name)
+                                                  cancel=cancel, progress_label=name,
+                                                  algorithms=self.algorithms)
         self.artifacts.append(_PendingArtifact(role, _safe_file_name(name), mime, stored, metadata or {}))
         return stored
 
@@ -911,6 +942,15 @@ class ItemDraft:
             return self.add_stream(f, role=role, name=name or path.name, mime=mime,
                                    size_hint=os.fstat(f.fileno()).st_size, metadata=metadata,
                                    progress=progress, cancel=cancel)
+
+    def add_stored(self, stored: StoredObject, *, role: str, name: str, mime: str,
+                   metadata: dict[str, Any] | None = None) -> StoredObject:
+        """An object this case already holds (e.g. one export file shared by several items),
+        added without reading its bytes again."""
+        if not self.case.objects.exists(stored.name):
+            raise InputError(f"{name}: the object is not in this case.")
+        self.artifacts.append(_PendingArtifact(role, _safe_file_name(name), mime, stored, metadata or {}))
+        return stored
 
     def commit(self) -> Item:
         if self.item is not None:
@@ -956,6 +996,7 @@ class ItemDraft:
             case._event(self.action, exhibit, details)
         case._write_head()
         self.item = case.item(item_id)
+        _log.info("item %s committed: kind=%s artifacts=%d", exhibit, self.kind, len(self.artifacts))
         from .hooks import run_item_committed
 
         self.hook_failures = run_item_committed(case, self.item)
