@@ -21,6 +21,12 @@ def create_application(argv: list[str] | None = None) -> object:
     from PySide6.QtCore import QCoreApplication, Qt
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    try:  # Chromium flags (proxy, no background traffic) must be set before it starts
+        from ..render.engine import prepare_environment
+
+        prepare_environment()
+    except ImportError:
+        pass
     try:
         import PySide6.QtWebEngineWidgets  # noqa: F401
     except ImportError:  # the browser tab says so when opened

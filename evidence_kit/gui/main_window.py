@@ -43,7 +43,7 @@ from ..core.settings import Settings
 from . import i18n
 from .custody_view import CustodyView
 from .detail_pane import REVIEW_SETTING, DetailPane
-from .evidence_model import COLUMNS, EvidenceModel, ItemIdRole, local_time
+from .evidence_model import COLUMNS, EvidenceModel, ItemIdRole, local_time, short_exhibit
 from .i18n import tr
 from .progress_dialog import ProgressDialog
 from .workers import Task, TaskRegistry
@@ -227,6 +227,9 @@ class MainWindow(QMainWindow):
         self.add_tab(self.custody, "main.tab_custody", QStyle.StandardPixmap.SP_FileDialogInfoView)
         self._mount_feature_tabs()
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.setTabsClosable(False)
+        self.tabs.tabBarDoubleClicked.connect(self._close_tab)
+        self.evidence.table.activated.connect(self._activated)
         self.setCentralWidget(self.tabs)
 
         self._build_actions()
@@ -246,23 +249,73 @@ class MainWindow(QMainWindow):
         self._feature_tabs.append((widget, title_key))
         return index
 
-    def _mount_optional(self, module: str, cls: str, title_key: str, *args: Any) -> None:
+    def _mount_optional(self, module: str, cls: str, title_key: str, **kwargs: Any) -> QWidget | None:
         """Mount a feature's widget if its branch has landed; a missing one is simply absent."""
         try:
             widget_cls = getattr(importlib.import_module(module), cls)
         except (ImportError, AttributeError):
-            return
+            return None
         try:
-            self.add_tab(widget_cls(self.case, *args), title_key)
+            widget: QWidget = widget_cls(self.case, **kwargs)
         except Exception:  # a feature widget must never stop a case from opening
             log.exception("could not mount %s.%s", module, cls)
+            return None
+        self.add_tab(widget, title_key)
+        return widget
 
     def _mount_feature_tabs(self) -> None:
         i18n.register({"tab.requests": ("Requests", "자료 요청"), "tab.similar": ("Near-duplicates", "유사 이미지"),
-                       "tab.telegram": ("Telegram chats", "텔레그램 대화")})
-        self._mount_optional("evidence_kit.gui.requests_tab", "RequestsTab", "tab.requests")
-        self._mount_optional("evidence_kit.gui.telegram_viewer", "TelegramViewer", "tab.telegram")
-        self._mount_optional("evidence_kit.gui.similar_view", "SimilarView", "tab.similar")
+                       "tab.telegram": ("Chat {exhibit}", "대화 {exhibit}")})
+        self.requests_tab = self._mount_optional("evidence_kit.gui.requests_tab", "RequestsTab", "tab.requests")
+        self.similar_tab = self._mount_optional("evidence_kit.gui.similar_view", "SimilarView", "tab.similar",
+                                                lang=i18n.language())
+        if self.similar_tab is not None and hasattr(self.similar_tab, "exhibitActivated"):
+            self.similar_tab.exhibitActivated.connect(self._show_item)
+
+    def _rebuild_language_bound_tabs(self) -> None:
+        """Feature widgets that take a language at construction are rebuilt when it changes."""
+        old = self.similar_tab
+        if old is None:
+            return
+        index = self.tabs.indexOf(old)
+        from .similar_view import SimilarView
+
+        new = SimilarView(self.case, lang=i18n.language())
+        new.exhibitActivated.connect(self._show_item)
+        self._feature_tabs = [(new if w is old else w, k) for w, k in self._feature_tabs]
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, new, tr("tab.similar"))
+        old.deleteLater()
+        self.similar_tab = new
+
+    def open_chat(self, item_id: int) -> QWidget | None:
+        """A Telegram chat opens in its own tab (closable), media blurred as everywhere."""
+        try:
+            from .telegram_viewer import TelegramViewer
+        except ImportError:
+            return None
+        item = self.case.item(item_id)
+        for widget, _key in self._feature_tabs:
+            if getattr(widget, "chat_exhibit", None) == item.exhibit:
+                self.tabs.setCurrentWidget(widget)
+                return widget
+        viewer = TelegramViewer(self.case, item, lang=i18n.language())
+        viewer.chat_exhibit = item.exhibit  # type: ignore[attr-defined]
+        index = self.tabs.addTab(viewer, tr("tab.telegram", exhibit=short_exhibit(item.exhibit)))
+        self.tabs.setCurrentIndex(index)
+        return viewer
+
+    def _close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is not None and getattr(widget, "chat_exhibit", None):
+            self.tabs.removeTab(index)
+            widget.deleteLater()
+
+    def _activated(self, index: Any) -> None:
+        item_id = self.evidence.model.data(self.evidence.model.index(index.row(), 0), ItemIdRole)
+        row = self.evidence.model.row(index.row())
+        if row is not None and row.kind == "telegram":
+            self.open_chat(int(item_id))
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.browser_holder:
@@ -403,6 +456,8 @@ class MainWindow(QMainWindow):
                 self.tabs.setTabText(idx, tr(key))
         self.evidence.retranslate()
         self._update_status()
+        if getattr(self, "similar_tab", None) is not None:
+            self._rebuild_language_bound_tabs()
 
     def _update_status(self) -> None:
         self.status_case.setText(tr("status.case", number=self.case.info.number))
