@@ -5,6 +5,7 @@ Cancel, and the result (exhibit number, or the reason it failed) is shown."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ def default_job_factory() -> JobFactory | None:
 def normalise_url(text: str) -> str | None:
     text = text.strip()
     if text and "://" not in text:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)", text):  # javascript:, data:, mailto: …
+            return None
         text = "https://" + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
