@@ -254,6 +254,7 @@ class BrowserTab(QWidget):
 
     def _set_profile(self, persona: str) -> None:
         old_page = self.view.page() if self.profile is not None else None
+        old_profile = self.profile
         url = old_page.url() if old_page is not None else QUrl()
         self.persona = persona
         self.profile = make_profile(persona, self)
@@ -263,7 +264,9 @@ class BrowserTab(QWidget):
         page.loadStarted.connect(self._load_started)
         page.loadFinished.connect(self._load_finished)
         if old_page is not None:
-            old_page.deleteLater()
+            old_page.deleteLater()  # a page must go before its profile
+        if old_profile is not None:
+            old_profile.deleteLater()
         if url.isValid() and not url.isEmpty():
             self.view.load(url)
 
@@ -371,4 +374,7 @@ class BrowserTab(QWidget):
             self.job.cancel()
         page = self.view.page()
         self.view.setPage(QWebEnginePage(self.view))
-        page.deleteLater()
+        page.deleteLater()  # the page before its profile
+        if self.profile is not None:
+            self.profile.deleteLater()
+            self.profile = None

@@ -128,7 +128,7 @@ def png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buf, b"PNG"):
+    if not image.save(buf, "PNG"):  # type: ignore[call-overload]
         raise ValueError("the image could not be encoded as PNG")
     return bytes(data.data())
 
@@ -389,7 +389,11 @@ class ScreenCaptureDialog(QDialog):
             title = f"{title} · {acq['window_title']}"
         notes = self.notes.toPlainText().strip()
         tags = [t.strip() for t in self.tags.text().replace(";", ",").split(",") if t.strip()]
-        png = png_bytes(image)
+        try:
+            png = png_bytes(image)
+        except ValueError as exc:
+            self._fail(str(exc))
+            return
         task = Task(self.case, lambda c, _p, _t: store_screen_capture(c, png, title=title, acquisition=acq,
                                                                       notes=notes, tags=tags),
                     name=tr("work.capture"), parent=self)
