@@ -154,7 +154,7 @@ class CustodyView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index("details"), QHeaderView.ResizeMode.Stretch)
-        for col, width in (("seq", 60), ("at", 150), ("actor", 90), ("role", 100), ("action", 130),
+        for col, width in (("seq", 60), ("at", 150), ("actor", 90), ("role", 100), ("action", 160),
                            ("item", 70), ("hash", 150)):
             self.table.setColumnWidth(COLUMNS.index(col), width)
 

@@ -75,8 +75,8 @@ class EvidenceTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
-        for col, width in (("exhibit", 70), ("kind", 100), ("platform", 90), ("captured_at", 150),
-                           ("collector", 80), ("sha256", 120), ("flags", 120)):
+        for col, width in (("exhibit", 64), ("kind", 86), ("platform", 76), ("captured_at", 140),
+                           ("collector", 64), ("sha256", 104), ("flags", 110)):
             self.table.setColumnWidth(COLUMNS.index(col), width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -114,7 +114,7 @@ class EvidenceTab(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([760, 560])
+        self.splitter.setSizes([900, 520])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
         self.setAcceptDrops(True)
