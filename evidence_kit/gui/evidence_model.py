@@ -157,8 +157,11 @@ class EvidenceModel(QAbstractTableModel):
         return ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (COLUMNS[column], descending) == (self._sort, self._descending):
+            return  # already in this order (the view asks once when sorting is switched on)
         self._sort = COLUMNS[column]
-        self._descending = order == Qt.SortOrder.DescendingOrder
+        self._descending = descending
         self.reload()
 
     # ---- filtering and refresh ----

@@ -4,6 +4,7 @@ auditors, check a bundle with nothing but the file: a verdict and the result of 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,12 @@ i18n.register({
 
 
 def available() -> bool:
+    """Whether the bundle feature is installed (found, not imported: opening a case stays fast)."""
     try:
-        importlib.import_module("evidence_kit.core.export.bundle")
-        importlib.import_module("evidence_kit.core.export.verify_bundle")
+        return all(importlib.util.find_spec(m) is not None for m in ("evidence_kit.core.export.bundle",
+                                                                        "evidence_kit.core.export.verify_bundle"))
     except ImportError:
         return False
-    return True
 
 
 def _status(label: QLabel, text: str, kind: str = "") -> None:
