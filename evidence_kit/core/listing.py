@@ -57,6 +57,8 @@ class ItemRow:
     sha256: str = ""
     mime: str = ""
     artifact_count: int = 0
+    thumb_artifact: int = 0   # the artifact a thumbnail is made from (an image), 0 = none
+    thumb_size: int = 0
 
 
 def _like(text: str) -> str:
@@ -111,7 +113,9 @@ def item_rows(case: Case, ids: list[int]) -> dict[int, ItemRow]:
                                "ORDER BY tag", ids):
         rows[int(r[0])].tags.append(r[1])
     seen_original: dict[int, bool] = {}
-    for r in case.conn.execute(f"SELECT item_id, role, sha256, mime FROM artifacts "  # noqa: S608
+    thumb_rank = {"thumbnail": 0, "screenshot": 1, "original": 2, "media": 3}
+    best: dict[int, int] = {}
+    for r in case.conn.execute(f"SELECT item_id, role, sha256, mime, id, size FROM artifacts "  # noqa: S608
                                f"WHERE item_id IN ({marks}) ORDER BY id", ids):
         row = rows[int(r[0])]
         row.artifact_count += 1
@@ -119,6 +123,10 @@ def item_rows(case: Case, ids: list[int]) -> dict[int, ItemRow]:
         if not row.sha256 or (r[1] == "original" and not seen_original.get(row.id)):
             row.sha256, row.mime = r[2], r[3]
             seen_original[row.id] = r[1] == "original"
+        rank = thumb_rank.get(r[1], 9)
+        if str(r[3]).startswith("image/") and r[3] != "image/svg+xml" and rank < best.get(row.id, 10):
+            best[row.id] = rank
+            row.thumb_artifact, row.thumb_size = int(r[4]), int(r[5])
     return rows
 
 

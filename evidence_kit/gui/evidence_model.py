@@ -7,19 +7,25 @@ kept in a small cache. Sorting and filtering re-run the id query, not Python sor
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPixmap
 
 from ..core import listing
 from ..core.case import Case
+from ..core.errors import EvidenceKitError
 from .i18n import tr
 
 PAGE = 200
 MAX_PAGES = 64
+THUMB_PX = 20
+MAX_THUMBS = 2000
 
 COLUMNS = ("exhibit", "kind", "title", "platform", "captured_at", "collector", "sha256", "flags")
 HEADER_KEYS = {"exhibit": "col.exhibit", "kind": "col.kind", "title": "col.title", "platform": "col.platform",
@@ -67,6 +73,31 @@ class EvidenceModel(QAbstractTableModel):
         self._ids = listing.item_ids(case)
         self._pages: OrderedDict[int, dict[int, listing.ItemRow]] = OrderedDict()
         self.total = case.item_count()
+        self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
+        self.thumbnails: ThumbnailLoader | None = None
+
+    def start_thumbnails(self) -> None:
+        """Blurred thumbnails in the exhibit column (off in benchmarks and most tests)."""
+        if self.thumbnails is None:
+            self.thumbnails = ThumbnailLoader(self.case, self)
+            self.thumbnails.ready.connect(self._thumb_ready)
+
+    def stop_thumbnails(self) -> None:
+        if self.thumbnails is not None:
+            self.thumbnails.stop()
+            self.thumbnails = None
+
+    def _thumb_ready(self, item_id: int, image: QImage) -> None:
+        self._thumbs[item_id] = QPixmap.fromImage(image.scaled(
+            THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+        while len(self._thumbs) > MAX_THUMBS:
+            self._thumbs.popitem(last=False)
+        row = self.row_of(item_id)
+        if row >= 0:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, 0), [Qt.ItemDataRole.DecorationRole])
+
+    def thumbnail(self, item_id: int) -> QPixmap | None:
+        return self._thumbs.get(item_id)
 
     # ---- Qt model API ----
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
@@ -118,6 +149,11 @@ class EvidenceModel(QAbstractTableModel):
             if col == "flags" and r.tags:
                 return ", ".join(r.tags)
             return None
+        if role == Qt.ItemDataRole.DecorationRole and col == "exhibit" and r.thumb_artifact:
+            pixmap = self._thumbs.get(r.id)
+            if pixmap is None and self.thumbnails is not None:
+                self.thumbnails.request(r.id, r.thumb_artifact)
+            return pixmap
         if role == ItemIdRole:
             return r.id
         if role == ExhibitRole:
@@ -201,3 +237,58 @@ class EvidenceModel(QAbstractTableModel):
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
+
+class ThumbnailLoader(QObject):
+    """Blurred thumbnails for the table, made on one worker thread (its own case handle) for the
+    rows the view actually paints; decoded from memory, never written anywhere."""
+
+    ready = Signal(int, QImage)   # item id, thumbnail
+
+    MAX_BYTES = 24 << 20
+
+    def __init__(self, case: Case, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._case = case
+        self._queue: queue.Queue[tuple[int, int] | None] = queue.Queue()
+        self._pending: set[int] = set()
+        self._thread = threading.Thread(target=self._run, name="thumbnails", daemon=True)
+        self._thread.start()
+
+    def request(self, item_id: int, artifact_id: int) -> None:
+        if item_id not in self._pending:
+            self._pending.add(item_id)
+            self._queue.put((item_id, artifact_id))
+
+    def stop(self) -> None:
+        # Drop what is waiting; the thread ends after the thumbnail in hand.
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        from .media import PreviewError, preview
+
+        handle: Case | None = None
+        try:
+            handle = self._case.clone()
+            while True:
+                job = self._queue.get()
+                if job is None:
+                    return
+                item_id, artifact_id = job
+                try:
+                    art = handle.artifact(artifact_id)
+                    if art.size > self.MAX_BYTES:
+                        continue
+                    image = preview(handle.read_artifact(art, max_bytes=self.MAX_BYTES), THUMB_PX * 2, True)
+                except (PreviewError, EvidenceKitError, OSError, ValueError):
+                    continue
+                self.ready.emit(item_id, image)
+        except Exception:  # the case closed under us: thumbnails simply stop
+            return
+        finally:
+            if handle is not None:
+                handle.close()

@@ -75,7 +75,7 @@ class EvidenceTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COLUMNS.index("title"), QHeaderView.ResizeMode.Stretch)
-        for col, width in (("exhibit", 64), ("kind", 86), ("platform", 76), ("captured_at", 140),
+        for col, width in (("exhibit", 88), ("kind", 86), ("platform", 76), ("captured_at", 140),
                            ("collector", 64), ("sha256", 104), ("flags", 110)):
             self.table.setColumnWidth(COLUMNS.index(col), width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -201,7 +201,8 @@ class EvidenceTab(QWidget):
 class MainWindow(QMainWindow):
     case_closed = Signal()
 
-    def __init__(self, case: Case, settings: Settings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, case: Case, settings: Settings | None = None, parent: QWidget | None = None, *,
+                 thumbnails: bool = True) -> None:
         super().__init__(parent)
         self.case = case
         self.settings = settings or Settings.load()
@@ -234,6 +235,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        if thumbnails:
+            self.evidence.model.start_thumbnails()
         self.retranslate()
         i18n.notifier().changed.connect(self.retranslate)
 
@@ -627,6 +630,7 @@ class MainWindow(QMainWindow):
         if self._browser is not None:
             self._browser.shutdown()
         self.tasks.cancel_all_and_wait()
+        self.evidence.model.stop_thumbnails()
         for dialog in self.findChildren(QDialog):
             dialog.close()
         # Nothing may reach the closed case afterwards: stop following the language.
