@@ -28,7 +28,7 @@ def demo_case(folder: Path):  # type: ignore[no-untyped-def]
     from evidence_kit.core.case import Case
 
     case = Case.create(folder / "demo.ekcase", number="2026-SEOUL-0042", title="Deepfake distribution channel",
-                       user="kim", password="demo-password-1", full_name="Kim Min-ji", badge="112-0042",
+                       user="kim", password="demo-password-1",  # noqa: S106 (throwaway demo case) full_name="Kim Min-ji", badge="112-0042",
                        offence="Sexual Violence Punishment Act Art. 14-2", agency="Seoul Metropolitan Police Agency")
     case.ingest([ROOT / "tests" / "fixtures" / "exif"], tags=["channel-A"])
     # Web and screen items with typical metadata (synthetic, for the picture only)

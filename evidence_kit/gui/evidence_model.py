@@ -75,6 +75,7 @@ class EvidenceModel(QAbstractTableModel):
         self.total = case.item_count()
         self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
         self.thumbnails: ThumbnailLoader | None = None
+        self._blank_pixmap: QPixmap | None = None
 
     def start_thumbnails(self) -> None:
         """Blurred thumbnails in the exhibit column (off in benchmarks and most tests)."""
@@ -95,6 +96,13 @@ class EvidenceModel(QAbstractTableModel):
         row = self.row_of(item_id)
         if row >= 0:
             self.dataChanged.emit(self.index(row, 0), self.index(row, 0), [Qt.ItemDataRole.DecorationRole])
+
+    def _blank(self) -> QPixmap:
+        """Same room as a thumbnail, so exhibit numbers line up."""
+        if self._blank_pixmap is None:
+            self._blank_pixmap = QPixmap(THUMB_PX, THUMB_PX)
+            self._blank_pixmap.fill(Qt.GlobalColor.transparent)
+        return self._blank_pixmap
 
     def thumbnail(self, item_id: int) -> QPixmap | None:
         return self._thumbs.get(item_id)
@@ -149,11 +157,11 @@ class EvidenceModel(QAbstractTableModel):
             if col == "flags" and r.tags:
                 return ", ".join(r.tags)
             return None
-        if role == Qt.ItemDataRole.DecorationRole and col == "exhibit" and r.thumb_artifact:
-            pixmap = self._thumbs.get(r.id)
-            if pixmap is None and self.thumbnails is not None:
+        if role == Qt.ItemDataRole.DecorationRole and col == "exhibit" and self.thumbnails is not None:
+            pixmap = self._thumbs.get(r.id) if r.thumb_artifact else None
+            if pixmap is None and r.thumb_artifact:
                 self.thumbnails.request(r.id, r.thumb_artifact)
-            return pixmap
+            return pixmap if pixmap is not None else self._blank()
         if role == ItemIdRole:
             return r.id
         if role == ExhibitRole:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import logging
 import warnings
 from collections.abc import Callable
@@ -198,6 +199,32 @@ class EvidenceTab(QWidget):
             self.import_requested.emit(paths)
 
 
+class LazyTab(QWidget):
+    """A tab whose widget is built the first time it is shown (and again after reset())."""
+
+    def __init__(self, make: Callable[[], QWidget | None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._make = make
+        self.widget: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def ensure_built(self) -> QWidget | None:
+        if self.widget is None:
+            self.widget = self._make()
+            if self.widget is not None:
+                layout = self.layout()
+                assert layout is not None
+                layout.addWidget(self.widget)
+        return self.widget
+
+    def reset(self) -> None:
+        if self.widget is not None:
+            self.widget.hide()
+            self.widget.deleteLater()
+            self.widget = None
+
+
 class MainWindow(QMainWindow):
     case_closed = Signal()
 
@@ -252,44 +279,48 @@ class MainWindow(QMainWindow):
         self._feature_tabs.append((widget, title_key))
         return index
 
-    def _mount_optional(self, module: str, cls: str, title_key: str, **kwargs: Any) -> QWidget | None:
-        """Mount a feature's widget if its branch has landed; a missing one is simply absent."""
+    def _mount_optional(self, module: str, cls: str, title_key: str,
+                        build: Callable[[type], QWidget] | None = None) -> LazyTab | None:
+        """Mount a feature's widget if its branch has landed (a missing one is simply absent). The
+        widget is built when its tab is first shown, so opening a case stays fast."""
         try:
-            widget_cls = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError):
+            if importlib.util.find_spec(module) is None:
+                return None
+        except ImportError:
             return None
-        try:
-            widget: QWidget = widget_cls(self.case, **kwargs)
-        except Exception:  # a feature widget must never stop a case from opening
-            log.exception("could not mount %s.%s", module, cls)
-            return None
-        self.add_tab(widget, title_key)
-        return widget
+
+        def make() -> QWidget | None:
+            try:
+                widget_cls = getattr(importlib.import_module(module), cls)
+                return build(widget_cls) if build is not None else widget_cls(self.case)
+            except Exception:  # a feature widget must never take the window down
+                log.exception("could not mount %s.%s", module, cls)
+                return None
+
+        holder = LazyTab(make)
+        self.add_tab(holder, title_key)
+        return holder
 
     def _mount_feature_tabs(self) -> None:
         i18n.register({"tab.requests": ("Requests", "자료 요청"), "tab.similar": ("Near-duplicates", "유사 이미지"),
                        "tab.telegram": ("Chat {exhibit}", "대화 {exhibit}")})
         self.requests_tab = self._mount_optional("evidence_kit.gui.requests_tab", "RequestsTab", "tab.requests")
+
+        def similar(widget_cls: type) -> QWidget:
+            widget: QWidget = widget_cls(self.case, lang=i18n.language())
+            if hasattr(widget, "exhibitActivated"):
+                widget.exhibitActivated.connect(self._show_item)
+            return widget
+
         self.similar_tab = self._mount_optional("evidence_kit.gui.similar_view", "SimilarView", "tab.similar",
-                                                lang=i18n.language())
-        if self.similar_tab is not None and hasattr(self.similar_tab, "exhibitActivated"):
-            self.similar_tab.exhibitActivated.connect(self._show_item)
+                                                build=similar)
 
     def _rebuild_language_bound_tabs(self) -> None:
         """Feature widgets that take a language at construction are rebuilt when it changes."""
-        old = self.similar_tab
-        if old is None:
-            return
-        index = self.tabs.indexOf(old)
-        from .similar_view import SimilarView
-
-        new = SimilarView(self.case, lang=i18n.language())
-        new.exhibitActivated.connect(self._show_item)
-        self._feature_tabs = [(new if w is old else w, k) for w, k in self._feature_tabs]
-        self.tabs.removeTab(index)
-        self.tabs.insertTab(index, new, tr("tab.similar"))
-        old.deleteLater()
-        self.similar_tab = new
+        if self.similar_tab is not None:
+            self.similar_tab.reset()
+            if self.tabs.currentWidget() is self.similar_tab:
+                self.similar_tab.ensure_built()
 
     def open_chat(self, item_id: int) -> QWidget | None:
         """A Telegram chat opens in its own tab (closable), media blurred as everywhere."""
@@ -321,7 +352,10 @@ class MainWindow(QMainWindow):
             self.open_chat(int(item_id))
 
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.browser_holder:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, LazyTab):
+            widget.ensure_built()
+        if widget is self.browser_holder:
             self.browser()
         elif self.tabs.widget(index) is self.custody:
             self.custody.refresh()

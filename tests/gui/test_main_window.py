@@ -279,16 +279,17 @@ def test_table_thumbnails_are_blurred_and_made_in_the_background(qtbot, window: 
     m = window.evidence.model
     assert m.thumbnails is not None
     row = m.row_of(9)  # a real JPEG
-    assert m.data(m.index(row, 0), Qt.ItemDataRole.DecorationRole) is None  # requested, not ready yet
+    assert m.thumbnail(9) is None
+    m.data(m.index(row, 0), Qt.ItemDataRole.DecorationRole)  # painting the row asks for it
     qtbot.waitUntil(lambda: m.thumbnail(9) is not None, timeout=15000)
-    assert m.data(m.index(row, 0), Qt.ItemDataRole.DecorationRole) is not None
+    assert m.data(m.index(row, 0), Qt.ItemDataRole.DecorationRole) is m.thumbnail(9)
     # an item whose only file is not an image gets no thumbnail and no request
     case = window.case
     draft = case.new_item("web", source="https://example.org/", title="t", action=ledger.CAPTURED)
     draft.add_bytes(b"<html></html>", role="dom", name="dom.html", mime="text/html")
     item = draft.commit()
     window.evidence.refresh()
-    assert m.data(m.index(m.row_of(item.id), 0), Qt.ItemDataRole.DecorationRole) is None
+    assert m.data(m.index(m.row_of(item.id), 0), Qt.ItemDataRole.DecorationRole) is m._blank()
     assert m.row(m.row_of(item.id)).thumb_artifact == 0  # type: ignore[union-attr]
     # the loader blurs: a sharp checkerboard comes out flat
     from evidence_kit.gui.media import preview
@@ -301,3 +302,19 @@ def test_table_thumbnails_are_blurred_and_made_in_the_background(qtbot, window: 
     out = preview(png_bytes(img), 40, True)
     values = [out.pixelColor(x, y).value() for x in range(2, out.width() - 2) for y in range(2, out.height() - 2)]
     assert max(values) - min(values) < 40
+
+
+def test_feature_tabs_are_built_when_first_shown(qtbot, window: MainWindow) -> None:
+    from evidence_kit.gui.main_window import LazyTab
+
+    requests_tab, similar_tab = window.requests_tab, window.similar_tab
+    assert isinstance(requests_tab, LazyTab) and isinstance(similar_tab, LazyTab)
+    assert requests_tab.widget is None  # nothing built until asked: opening a case stays fast
+    window.tabs.setCurrentWidget(requests_tab)
+    assert type(requests_tab.widget).__name__ == "RequestsTab"
+    window.tabs.setCurrentWidget(similar_tab)
+    first = similar_tab.widget
+    assert type(first).__name__ == "SimilarView"
+    window.set_language("ko")  # language-bound feature widgets are rebuilt in the new language
+    assert similar_tab.widget is not None and similar_tab.widget is not first
+    assert window.tabs.tabText(window.tabs.indexOf(similar_tab)) == "유사 이미지"
