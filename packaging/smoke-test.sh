@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Smoke test of a frozen Evidence Kit: packaging/smoke-test.sh PATH/TO/evidence-kit [EXPECTED_VERSION]
+#
+# Runs the packaged binary the way an investigator, a case officer and an auditor would:
+# --version, selftest (resources, case store, QtWebEngine render + PDF), case init, ingest (with
+# a Korean file name and a real JPEG), list, case verify, a wrong password, export + verify of the
+# bundle (and of a tampered copy) when the build has the export command, and the GUI started
+# offscreen until its main window is painted, then closed (3 runs; start-up time reported).
+# Works on Linux, macOS and Windows (Git Bash). Everything happens in a temporary folder;
+# the user's own settings are never touched. SMOKE_RESULTS=FILE writes the results as JSON.
+set -uo pipefail
+
+BIN=${1:?usage: smoke-test.sh PATH/TO/evidence-kit [EXPECTED_VERSION]}
+EXPECTED_VERSION=${2:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# An isolated profile: settings, logs and browser data go to the temporary folder.
+export EVIDENCE_KIT_HOME="$WORK/home"
+export QT_QPA_PLATFORM=offscreen
+if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then
+  export QTWEBENGINE_CHROMIUM_FLAGS="${QTWEBENGINE_CHROMIUM_FLAGS:-} --no-sandbox"  # Chromium refuses root otherwise
+fi
+unset EVIDENCE_KIT_CASE EVIDENCE_KIT_RESOURCES EVIDENCE_KIT_INSECURE_FAST_KDF
+export EVIDENCE_KIT_USER=officer EVIDENCE_KIT_PASSWORD='smoke-test-passphrase-1'
+
+FAILED=0 PASSED=0 SKIPPED=0
+RESULTS=()
+now_ns() {
+  local t; t=$(date +%s%N 2>/dev/null)
+  case "$t" in *N|"") python3 -c 'import time; print(time.time_ns())' ;; *) echo "$t" ;; esac
+}
+record() { RESULTS+=("{\"step\": \"$1\", \"result\": \"$2\", \"detail\": \"${3//\"/\'}\"}"); }
+pass() { PASSED=$((PASSED + 1)); record "$1" pass "${2:-}"; echo "ok    $1${2:+: $2}"; }
+skip() { SKIPPED=$((SKIPPED + 1)); record "$1" skip "$2"; echo "skip  $1: $2"; }
+fail() {
+  FAILED=$((FAILED + 1)); record "$1" fail "$2"; echo "FAIL  $1: $2"
+  [ -s "$WORK/err" ] && sed 's/^/      | /' "$WORK/err" | tail -n 15
+}
+# run NAME EXPECTED_CODE ARGS...: runs the binary; stdout in $WORK/out, stderr in $WORK/err.
+run() {
+  local name=$1 expect=$2; shift 2
+  "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"
+  local code=$?
+  if grep -q "Traceback (most recent call last)" "$WORK/err" "$WORK/out"; then
+    fail "$name" "a Python traceback reached the user (exit $code)"; return 1
+  fi
+  if [ "$code" != "$expect" ]; then
+    fail "$name" "exit code $code, expected $expect"; return 1
+  fi
+  return 0
+}
+
+echo "Smoke test of $BIN"
+[ -x "$BIN" ] || { echo "not an executable: $BIN" >&2; exit 2; }
+
+# --- version --------------------------------------------------------------------------------
+t0=$(now_ns)
+if run "--version" 0 --version; then
+  ms=$(( ($(now_ns) - t0) / 1000000 ))
+  got=$(tr -d '\r' < "$WORK/out")
+  if [ -n "$EXPECTED_VERSION" ] && [ "$got" != "evidence-kit $EXPECTED_VERSION" ]; then
+    fail "--version" "printed '$got', expected 'evidence-kit $EXPECTED_VERSION'"
+  else
+    pass "--version" "$got (${ms} ms)"
+  fi
+fi
+
+# --- selftest: resources, case store with the production KDF, QtWebEngine ----------------------
+if run "selftest" 0 selftest; then
+  pass "selftest" "$(tr -d '\r' < "$WORK/out" | grep -E '^(ok|FAIL)' | cut -c6- | paste -sd ';' -)"
+else
+  sed 's/^/      | /' "$WORK/out"
+fi
+
+# --- case life cycle ----------------------------------------------------------------------------
+CASE="$WORK/case.ekcase"
+mkdir -p "$WORK/in/채팅 내보내기"
+printf 'Telegram 채널 게시물 — preserved by the smoke test\n' > "$WORK/in/채팅 내보내기/게시물 1.txt"
+head -c 300000 /dev/urandom > "$WORK/in/video.bin"
+JPEG=$(ls "$ROOT"/tests/fixtures/exif/*has-lens-info*.jpg 2>/dev/null | head -n 1)
+[ -n "$JPEG" ] && cp "$JPEG" "$WORK/in/photo.jpg"
+NFILES=$(find "$WORK/in" -type f | wc -l | tr -d ' ')
+
+if run "case init" 0 case init "$CASE" --number "SMOKE-2026-0001" --title "스모크 테스트 사건" \
+    --full-name "Kim Officer" --badge 12345 --agency "Seoul Metropolitan Police Agency"; then
+  pass "case init" "$(tr -d '\r' < "$WORK/out" | head -n 1)"
+fi
+export EVIDENCE_KIT_CASE="$CASE"
+
+if run "ingest" 0 ingest "$WORK/in" --note "smoke test" --tag smoke; then
+  pass "ingest" "$NFILES files"
+fi
+if run "list" 0 list --json; then
+  n=$(grep -c '"exhibit"' "$WORK/out" || true)
+  if [ "$n" = "$NFILES" ]; then pass "list" "$n items"; else fail "list" "$n items listed, $NFILES ingested"; fi
+fi
+if run "case verify" 0 verify; then pass "case verify" "$(tr -d '\r' < "$WORK/out" | tail -n 1)"; fi
+if EVIDENCE_KIT_PASSWORD=wrong-password run "wrong password" 3 list; then
+  pass "wrong password" "$(tr -d '\r' < "$WORK/err" | head -n 1)"
+fi
+
+# --- export and verify a bundle (once the export command exists) --------------------------------
+if "$BIN" export --help >/dev/null 2>&1; then
+  BUNDLE="$WORK/bundle.zip"
+  if run "export" 0 export --out "$BUNDLE"; then
+    if [ -s "$BUNDLE" ]; then pass "export" "$(wc -c < "$BUNDLE" | tr -d ' ') bytes"; else fail "export" "no bundle written"; fi
+  fi
+  if [ -s "$BUNDLE" ]; then
+    if (unset EVIDENCE_KIT_CASE EVIDENCE_KIT_USER EVIDENCE_KIT_PASSWORD; run "verify bundle" 0 verify "$BUNDLE"); then
+      pass "verify bundle" "$(tr -d '\r' < "$WORK/out" | tail -n 1)"
+    fi
+    # An auditor must be told when a bundle was changed: add a file to a copy of it.
+    cp "$BUNDLE" "$WORK/tampered.zip"
+    (cd "$WORK" && printf 'planted\n' > planted.txt && python3 - <<'EOF'
+import zipfile
+with zipfile.ZipFile("tampered.zip", "a") as z:
+    z.write("planted.txt", "evidence/planted.txt")
+EOF
+    )
+    "$BIN" verify "$WORK/tampered.zip" >"$WORK/out" 2>"$WORK/err"
+    code=$?
+    if [ "$code" != 0 ] && ! grep -q Traceback "$WORK/err"; then
+      pass "verify tampered bundle" "refused (exit $code)"
+    else
+      fail "verify tampered bundle" "exit code $code for a bundle with a planted file"
+    fi
+  fi
+else
+  skip "export" "this build has no export command yet"
+  skip "verify bundle" "no bundle without the export command"
+fi
+
+# --- GUI: start offscreen, wait for the main window, close it -----------------------------------
+GUI_MS=()
+gui_once() {
+  EVIDENCE_KIT_SMOKE_EXIT_AFTER_SHOWN=${SMOKE_WINDOW:-1} EVIDENCE_KIT_SMOKE_T0_NS=$(now_ns) \
+    EVIDENCE_KIT_SMOKE_TIMEOUT_S=120 "$BIN" "$@" >"$WORK/out" 2>"$WORK/err"
+}
+unset EVIDENCE_KIT_CASE
+gui_once
+code=$?
+if [ "$code" = 2 ] && grep -q "not built yet" "$WORK/err"; then
+  skip "GUI start" "this build has no desktop application yet"
+elif [ "$code" = 0 ] && grep -q "^evidence-kit smoke: " "$WORK/out"; then
+  GUI_MS+=("$(sed -n 's/.* shown after \([0-9]*\) ms.*/\1/p' "$WORK/out")")
+  for _ in 2 3; do
+    gui_once && GUI_MS+=("$(sed -n 's/.* shown after \([0-9]*\) ms.*/\1/p' "$WORK/out")")
+  done
+  sorted=$(printf '%s\n' "${GUI_MS[@]}" | sort -n | paste -sd ' ' -)
+  median=$(printf '%s\n' "${GUI_MS[@]}" | sort -n | sed -n "$(( (${#GUI_MS[@]} + 1) / 2 ))p")
+  pass "GUI start" "$(sed 's/^evidence-kit smoke: //' "$WORK/out" | head -n 1); runs: $sorted ms; median ${median} ms"
+  GUI_MEDIAN_MS=$median
+else
+  fail "GUI start" "exit code $code, no window reported"
+  sed 's/^/      | /' "$WORK/out" | tail -n 5
+fi
+
+echo
+echo "smoke test: $PASSED passed, $SKIPPED skipped, $FAILED failed"
+if [ -n "${SMOKE_RESULTS:-}" ]; then
+  {
+    printf '{"passed": %d, "skipped": %d, "failed": %d, "gui_start_ms_median": %s, "steps": [' \
+      "$PASSED" "$SKIPPED" "$FAILED" "${GUI_MEDIAN_MS:-null}"
+    (IFS=,; printf '%s' "${RESULTS[*]}")
+    printf ']}\n'
+  } > "$SMOKE_RESULTS"
+fi
+[ "$FAILED" = 0 ]
