@@ -26,11 +26,14 @@ fi
 unset EVIDENCE_KIT_CASE EVIDENCE_KIT_RESOURCES EVIDENCE_KIT_INSECURE_FAST_KDF
 export EVIDENCE_KIT_USER=officer EVIDENCE_KIT_PASSWORD='smoke-test-passphrase-1'
 
+# A Python for the test's own helpers (not for the app): python3 on Linux/macOS, python on Windows.
+PY=$(command -v python3 || command -v python || true)
+
 FAILED=0 PASSED=0 SKIPPED=0
 RESULTS=()
 now_ns() {
   local t; t=$(date +%s%N 2>/dev/null)
-  case "$t" in *N|"") python3 -c 'import time; print(time.time_ns())' ;; *) echo "$t" ;; esac
+  case "$t" in *N|"") "$PY" -c 'import time; print(time.time_ns())' ;; *) echo "$t" ;; esac
 }
 record() { RESULTS+=("{\"step\": \"$1\", \"result\": \"$2\", \"detail\": \"${3//\"/\'}\"}"); }
 pass() { PASSED=$((PASSED + 1)); record "$1" pass "${2:-}"; echo "ok    $1${2:+: $2}"; }
@@ -114,7 +117,7 @@ if "$BIN" export --help >/dev/null 2>&1; then
     fi
     # An auditor must be told when a bundle was changed: add a file to a copy of it.
     cp "$BUNDLE" "$WORK/tampered.zip"
-    (cd "$WORK" && printf 'planted\n' > planted.txt && python3 - <<'EOF'
+    (cd "$WORK" && printf 'planted\n' > planted.txt && "$PY" - <<'EOF'
 import zipfile
 with zipfile.ZipFile("tampered.zip", "a") as z:
     z.write("planted.txt", "evidence/planted.txt")
