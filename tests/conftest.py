@@ -18,8 +18,18 @@ from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# CI runs are reproducible (derandomized); developers' runs explore new examples each time.
+settings.register_profile("ci", derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from evidence_kit.core.case import Case  # noqa: E402
+
+# Shared fixtures from helper modules in tests/: `tsa` (an RFC 3161 authority on 127.0.0.1).
+pytest_plugins = ["tests.tsa_testing"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OFFICER, OFFICER_PW = "kim", "officer-pass-1"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..core.errors import EvidenceKitError
+from ..core.logs import setup_logging
 from . import commands as commands_pkg
 
 
@@ -47,9 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    log = setup_logging().getChild("cli")
+    command = " ".join(str(getattr(args, a)) for a in ("command", "case_command", "user_command", "sub_command")
+                       if getattr(args, a, None))
+    log.info("command %s started", command)
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        log.info("command %s finished with status %d", command, code)
+        return code
     except EvidenceKitError as exc:
+        log.warning("command %s failed: %s", command, type(exc).__name__)
         print(f"evidence-kit: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

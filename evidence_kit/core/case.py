@@ -39,12 +39,15 @@ from .errors import (
     IntegrityError,
     NotACaseError,
     NotFoundError,
+    StorageFullError,
 )
 from .filetypes import is_image, sniff_mime
+from .logs import get_logger
 from .objects import ObjectStore, StoredObject
 from .progress import CancelToken, ProgressCallback
 from .roles import Permission, Role, parse_role, require
 
+_log = get_logger("case")
 DB_FILE = "case.db"
 HEAD_FILE = "ledger-head.json"
 LOCK_FILE = "case.lock"
@@ -346,8 +349,14 @@ class Case:
         slots = keyslots.read(path)
         if not (path / DB_FILE).is_file():
             raise NotACaseError(f"{path} is not an Evidence Kit case (no {DB_FILE}).")
-        unlocked = keyslots.unlock(slots, user, password)
-        return cls._open_unlocked(path, user, unlocked)
+        try:
+            unlocked = keyslots.unlock(slots, user, password)
+        except AuthenticationError:
+            _log.warning("unlock refused (wrong user name or password)")
+            raise
+        case = cls._open_unlocked(path, user, unlocked)
+        _log.info("case %s opened by %s (%s)", case.info.number, user, case.user.role)
+        return case
 
     @classmethod
     def _open_unlocked(cls, path: Path, user: str, unlocked: keyslots.Unlocked) -> Case:
@@ -710,6 +719,13 @@ class Case:
 
             try:
                 item = self._ingest_file(f, note=note, tags=tag_list, progress=file_progress, cancel=cancel)
+            except StorageFullError as exc:
+                # Every later file would fail too: report them as not ingested and stop.
+                result.failures.append(IngestFailure(str(f), exc.message))
+                rest = files[files.index(f) + 1:]
+                result.failures += [IngestFailure(str(r), "not ingested: the disk is full / 디스크 공간 부족")
+                                    for r in rest]
+                break
             except (OSError, InputError) as exc:
                 msg = exc.message if isinstance(exc, EvidenceKitError) else (exc.strerror or str(exc))
                 result.failures.append(IngestFailure(str(f), msg))
@@ -765,6 +781,8 @@ class Case:
         from .verify import verify_case
 
         report = verify_case(self, progress=progress, cancel=cancel, check_objects=check_objects)
+        _log.info("verification: ok=%s events=%d items=%d problems=%d", report.ok, report.events, report.items,
+                  len(report.problems))
         if record:
             self.record_event(ledger.VERIFIED, "", {"ok": 1 if report.ok else 0,
                                                     "problems": len(report.problems),
@@ -949,6 +967,7 @@ class ItemDraft:
             case._event(self.action, exhibit, details)
         case._write_head()
         self.item = case.item(item_id)
+        _log.info("item %s committed: kind=%s artifacts=%d", exhibit, self.kind, len(self.artifacts))
         from .hooks import run_item_committed
 
         self.hook_failures = run_item_committed(case, self.item)

@@ -42,8 +42,8 @@ class Argon2Params:
             raise ValueError("unsupported key derivation function")
         params = cls(int(data["time_cost"]), int(data["memory_kib"]), int(data["parallelism"]))
         # Refuse absurd costs from a tampered keyslots.json instead of allocating terabytes.
-        if not (1 <= params.time_cost <= 64 and 8 <= params.memory_kib <= 4 * 1024 * 1024
-                and 1 <= params.parallelism <= 64):
+        if not (1 <= params.time_cost <= 64 and 1 <= params.parallelism <= 64
+                and 8 * params.parallelism <= params.memory_kib <= 4 * 1024 * 1024):
             raise ValueError("key derivation parameters out of range")
         return params
 

@@ -115,8 +115,12 @@ def write_transaction(conn: Connection) -> Iterator[Connection]:
         raise
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
+        if isinstance(exc, dbapi2.OperationalError) and "full" in str(exc):
+            raise StorageFullError("The disk is full; the change was not saved. / "
+                                   "디스크가 가득 차서 저장하지 못했습니다.") from None
         raise
     try:
         conn.execute("COMMIT")

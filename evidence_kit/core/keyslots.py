@@ -109,10 +109,13 @@ def unlock(data: dict[str, Any], user: str, password: str) -> Unlocked:
         salt = crypto.b64d(slot["salt"])
         wrapped_cmk = crypto.b64d(slot["cmk"])
         wrapped_sk = crypto.b64d(slot["signing_key"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         crypto.derive_password_key(password, b"\0" * 16, crypto.default_argon2_params())
         raise AuthenticationError(_BAD_LOGIN) from None
-    kek = crypto.derive_password_key(password, salt, params)
+    try:
+        kek = crypto.derive_password_key(password, salt, params)
+    except Exception:  # argon2 refuses parameters it cannot use: a damaged slot
+        raise AuthenticationError(_BAD_LOGIN) from None
     cmk = crypto.unwrap(kek, wrapped_cmk, _aad(case_id, user, "cmk"))
     sk = crypto.unwrap(kek, wrapped_sk, _aad(case_id, user, "signing_key"))
     if cmk is None or sk is None or len(cmk) != crypto.KEY_BYTES:

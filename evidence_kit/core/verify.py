@@ -26,13 +26,14 @@ def verify_case(case: Case, *, progress: ProgressCallback | None = None, cancel:
     keys = case.public_keys()
 
     # 1. The chain: content hashes, links, signatures. Creation events are kept for step 3.
-    creation: dict[str, ledger.Event] = {}
+    # exhibit -> (seq, artifacts listed) of its creation event; kept small for huge ledgers
+    creation: dict[str, tuple[int, list[Any]]] = {}
     user_events: dict[str, str] = {}
 
     def remember(events: Any) -> Any:
         for ev in events:
-            if ev.action in CREATION_ACTIONS and ev.item:
-                creation.setdefault(ev.item, ev)
+            if ev.action in CREATION_ACTIONS and ev.item and ev.item not in creation:
+                creation[ev.item] = (ev.seq, list(ev.details.get("artifacts") or []))
             elif ev.action == ledger.CASE_CREATED:
                 creator = ev.details.get("creator") or {}
                 user_events[str(creator.get("name"))] = str(creator.get("public_key"))
@@ -72,7 +73,7 @@ def verify_case(case: Case, *, progress: ProgressCallback | None = None, cancel:
             report.problems.append(Problem("item", "no custody event records its capture", exhibit=exhibit))
             recorded: list[dict[str, Any]] = []
         else:
-            recorded = list(ev.details.get("artifacts") or [])
+            recorded = ev[1]
         stored_entries = [artifact_digest_entry(a["role"], a["name"], int(a["size"]),
                                                 {"sha256": a["sha256"], "md5": a["md5"], "sha1": a["sha1"]})
                           for a in arts]
@@ -83,17 +84,22 @@ def verify_case(case: Case, *, progress: ProgressCallback | None = None, cancel:
                 else:
                     report.problems.append(Problem(
                         "artifact", "its name, size or hashes differ from those recorded at capture "
-                                    f"(event #{ev.seq})", exhibit=exhibit, artifact=entry["name"]))
+                                    f"(event #{ev[0]})", exhibit=exhibit, artifact=entry["name"]))
             for entry in recorded:
-                report.problems.append(Problem("artifact", f"recorded at capture (event #{ev.seq}) but missing "
+                report.problems.append(Problem("artifact", f"recorded at capture (event #{ev[0]}) but missing "
                                                            "from the case", exhibit=exhibit,
                                                artifact=str(entry.get("name"))))
         for a in arts:
             report.artifacts += 1
             objects.setdefault(a["object"], []).append((exhibit, a))
-    for exhibit, ev in creation.items():
-        report.problems.append(Problem("item", f"captured in event #{ev.seq} but missing from the case",
-                                       exhibit=exhibit, seq=ev.seq))
+    for exhibit, (seq, _) in creation.items():
+        report.problems.append(Problem("item", f"captured in event #{seq} but missing from the case",
+                                       exhibit=exhibit, seq=seq))
+
+    # 3b. RFC 3161 tokens against what they stamped (items' artifact hashes, ledger events).
+    from .timestamps import verify_case_timestamps
+
+    report.problems.extend(verify_case_timestamps(case))
 
     # 4. Every object: decrypt, authenticate every chunk, recompute every hash.
     if check_objects:
