@@ -27,9 +27,10 @@ def test_passes_on_a_working_install(cli: Cli) -> None:
     code, out, err = cli("selftest", "--no-webengine", "--json", user=None, password=None)
     assert code == 0, out + err
     checks = checks_by_name(out)
-    assert set(checks) == {"version", "resources", "case store"}
+    assert set(checks) == {"version", "resources", "case store", "report PDF"}
     assert all(c["ok"] for c in checks.values())
-    assert "icons" in checks["resources"]["present"]
+    assert {"icons", "fonts"} <= set(checks["resources"]["present"])
+    assert checks["report PDF"]["pdf_bytes"] > 1000
     assert checks["case store"]["unlock_ms"] >= 0
 
 
@@ -42,12 +43,17 @@ def test_plain_text_report(cli: Cli) -> None:
     assert lines[-1] == "All checks passed. / 모든 점검을 통과했습니다."
 
 
-def test_missing_resources_fail(cli: Cli, tmp_path: Path) -> None:
+def test_missing_resources_fail(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import evidence_kit.core.export.report as report
+
+    monkeypatch.setattr(report, "_fonts_ready", False)  # so the font is looked up again
     missing = tmp_path / "nowhere"
     code, out, _ = cli("selftest", "--no-webengine", "--json", env={"EVIDENCE_KIT_RESOURCES": str(missing)})
     assert code == 1
-    check = checks_by_name(out)["resources"]
-    assert check["ok"] is False and str(missing) in check["message"]
+    checks = checks_by_name(out)
+    assert checks["resources"]["ok"] is False and str(missing) in checks["resources"]["message"]
+    assert checks["report PDF"]["ok"] is False
+    assert "The report font" in checks["report PDF"]["message"]
 
 
 def test_a_broken_case_store_is_reported_not_raised(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

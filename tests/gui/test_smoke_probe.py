@@ -18,7 +18,7 @@ from evidence_kit.gui import smoke
 # A stand-in for run_gui: a start dialog first, then the main window once the dialog is painted.
 APP = textwrap.dedent("""
     import sys
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QEvent, QObject, QTimer, Signal
     from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
     from evidence_kit.gui import smoke
 
@@ -26,6 +26,8 @@ APP = textwrap.dedent("""
         pass
 
     class StartDialog(QDialog):
+        opened = Signal(object)  # what run_gui listens to: the unlocked case
+
         def event(self, e):
             if e.type() == QEvent.Type.Paint and MODE == "dialog-then-main":
                 QTimer.singleShot(0, main.show)
@@ -39,6 +41,13 @@ APP = textwrap.dedent("""
     main.setWindowTitle("Evidence Kit")
     dialog = StartDialog()
     dialog.setWindowTitle("Open a case")
+
+    def opened(case):
+        main.setWindowTitle("Evidence Kit - " + case.info.number)
+        dialog.hide()
+        main.show()
+
+    dialog.opened.connect(opened)
     dialog.show()
     if MODE == "nothing":
         dialog.hide()
@@ -64,9 +73,10 @@ def test_waits_for_the_main_window_and_quits_cleanly(tmp_path: Path) -> None:
     proc, report = run_app(tmp_path, "dialog-then-main", **{smoke.ENV_SWITCH: "1", smoke.ENV_T0: str(t0)})
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("evidence-kit smoke:")]
-    assert len(lines) == 1, proc.stdout  # armed once, reported once
-    assert lines[0].startswith("evidence-kit smoke: MainWindow shown after ")
-    assert lines[0].endswith("ms (since launch)")
+    assert len(lines) == 2, proc.stdout  # armed once, reported once
+    assert lines[0].startswith("evidence-kit smoke: first window StartDialog after ")
+    assert lines[1].startswith("evidence-kit smoke: MainWindow shown after ")
+    assert lines[1].endswith("ms (since launch)")
     assert "exec returned 0 visible windows: 0" in proc.stdout  # every window was closed
     assert report is not None
     assert report["ok"] == 1 and report["window"] == "MainWindow" and report["title"] == "Evidence Kit"
@@ -97,6 +107,25 @@ def test_without_the_switch_nothing_is_armed(qapp, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(smoke.ENV_SWITCH, "0")
     smoke.install(qapp)
     assert getattr(qapp, "_evidence_kit_smoke", None) is None
+
+
+def test_opens_the_case_through_the_start_window(tmp_path: Path) -> None:
+    from evidence_kit.core.case import Case
+
+    case_dir = tmp_path / "smoke.ekcase"
+    Case.create(case_dir, number="SMOKE-0001", title="t", user="kim", password="smoke-pass-1").close()
+    env = {smoke.ENV_SWITCH: "1", smoke.ENV_CASE: str(case_dir), "EVIDENCE_KIT_USER": "kim"}
+    proc, report = run_app(tmp_path, "start-flow", **env, EVIDENCE_KIT_PASSWORD="smoke-pass-1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report is not None
+    assert report["window"] == "MainWindow" and report["title"] == "Evidence Kit - SMOKE-0001"
+    assert report["first_window"] == "StartDialog" and report["first_window_ms"] <= report["shown_ms"]
+    assert "evidence-kit smoke: first window StartDialog after " in proc.stdout
+
+    proc, report = run_app(tmp_path, "start-flow", **env, EVIDENCE_KIT_PASSWORD="wrong-password")
+    assert proc.returncode == smoke.EXIT_CASE_FAILED
+    assert "evidence-kit smoke: could not open the case: Wrong user name or password." in proc.stderr
+    assert report is not None and report["ok"] == 0
 
 
 def test_process_start_time(monkeypatch: pytest.MonkeyPatch) -> None:

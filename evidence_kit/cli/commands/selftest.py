@@ -2,7 +2,8 @@
 
 For IT staff after an install, and for the packaged build's smoke test: the shipped resources are
 found, an encrypted case can be created, written, reopened and verified (SQLCipher, Argon2,
-AES-GCM, Ed25519), and QtWebEngine renders a page and prints it to PDF. Everything happens in a
+AES-GCM, Ed25519), a PDF report with the embedded Korean font can be drawn (reportlab), and
+QtWebEngine renders a page and prints it to PDF. Everything happens in a
 temporary folder that is removed afterwards; nothing is sent anywhere.
 """
 
@@ -83,6 +84,24 @@ def check_case_store() -> dict[str, Any]:
             create_ms=int((created - started) * 1000), unlock_ms=unlock_ms)
 
 
+def check_report_pdf() -> dict[str, Any]:
+    """Draw a small Korean/English PDF with the shipped font, as the court report does."""
+    import io
+
+    from ...core.export.report import write_verification_report
+
+    out = io.BytesIO()
+    started = time.monotonic()
+    write_verification_report({"ok": 1, "bundle_name": "selftest.zip", "problems": []}, out, "ko")
+    pdf = out.getvalue()
+    embedded = b"NanumGothic" in pdf
+    ok = pdf.startswith(b"%PDF-") and embedded
+    return _check("report PDF", ok,
+                  f"Korean PDF with the embedded NanumGothic font ({len(pdf)} bytes, "
+                  f"{int((time.monotonic() - started) * 1000)} ms)" if ok
+                  else "the PDF does not embed the Korean font", pdf_bytes=len(pdf))
+
+
 def check_webengine(timeout_s: float) -> dict[str, Any]:
     from ...render.selftest import check_webengine as run
 
@@ -98,7 +117,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
                                 f"{' (packaged)' if getattr(sys, 'frozen', False) else ''}"),
         check_resources(),
     ]
-    runs: list[tuple[str, Callable[[], dict[str, Any]]]] = [("case store", check_case_store)]
+    runs: list[tuple[str, Callable[[], dict[str, Any]]]] = [("case store", check_case_store),
+                                                             ("report PDF", check_report_pdf)]
     if not args.no_webengine:
         runs.append(("web rendering", lambda: check_webengine(args.timeout)))
     for name, run in runs:
