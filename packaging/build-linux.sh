@@ -95,7 +95,7 @@ if [ "$SMOKE" = 1 ]; then
   where=$(mktemp -d)
   trap 'rm -rf "$where"' EXIT
   tar -C "$where" -xzf "dist/$NAME.tar.gz"
-  SMOKE_RESULTS="$ROOT/dist/smoke-results.json" \
+  SMOKE_RESULTS="$ROOT/dist/smoke-results.json" SMOKE_SCREENSHOT="$ROOT/dist/smoke-main-window.png" \
     packaging/smoke-test.sh "$where/evidence-kit-$VERSION/evidence-kit" "$VERSION"
   SMOKE_JSON="$ROOT/dist/smoke-results.json"
 fi

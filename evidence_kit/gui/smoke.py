@@ -37,6 +37,7 @@ ENV_T0 = "EVIDENCE_KIT_SMOKE_T0_NS"
 ENV_TIMEOUT = "EVIDENCE_KIT_SMOKE_TIMEOUT_S"
 ENV_REPORT = "EVIDENCE_KIT_SMOKE_REPORT"
 ENV_CASE = "EVIDENCE_KIT_SMOKE_CASE"
+ENV_SCREENSHOT = "EVIDENCE_KIT_SMOKE_SCREENSHOT"
 EXIT_TIMEOUT = 3
 EXIT_CASE_FAILED = 4
 
@@ -107,7 +108,7 @@ class _ShownWatcher(QObject):
                           "first_window_ms": self._first_window[1], "basis": self._basis},
                          f"evidence-kit smoke: {type(watched).__name__} shown after {elapsed_ms} ms ({self._basis})")
             # Leave the paint handler first, then close like a user would, then end every loop.
-            QTimer.singleShot(0, self._finish)
+            QTimer.singleShot(0, lambda: self._finish(watched))
         elif os.environ.get(ENV_CASE) and not self._case_requested and hasattr(watched, "opened"):
             self._case_requested = True
             QTimer.singleShot(0, lambda: self._open_case(watched))
@@ -130,8 +131,11 @@ class _ShownWatcher(QObject):
             return
         start_window.opened.emit(case)  # type: ignore[attr-defined]
 
-    def _finish(self) -> None:
+    def _finish(self, window: QWidget) -> None:
         self._timer.stop()
+        screenshot = os.environ.get(ENV_SCREENSHOT)
+        if screenshot:
+            window.grab().save(screenshot, "PNG")
         self._app.closeAllWindows()
         self._app.exit(0)
 

@@ -70,7 +70,9 @@ def run_app(tmp_path: Path, mode: str, **env: str) -> tuple[subprocess.Completed
 
 def test_waits_for_the_main_window_and_quits_cleanly(tmp_path: Path) -> None:
     t0 = time.time_ns()
-    proc, report = run_app(tmp_path, "dialog-then-main", **{smoke.ENV_SWITCH: "1", smoke.ENV_T0: str(t0)})
+    shot = tmp_path / "main.png"
+    proc, report = run_app(tmp_path, "dialog-then-main", **{smoke.ENV_SWITCH: "1", smoke.ENV_T0: str(t0),
+                                                             smoke.ENV_SCREENSHOT: str(shot)})
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("evidence-kit smoke:")]
     assert len(lines) == 2, proc.stdout  # armed once, reported once
@@ -81,6 +83,7 @@ def test_waits_for_the_main_window_and_quits_cleanly(tmp_path: Path) -> None:
     assert report is not None
     assert report["ok"] == 1 and report["window"] == "MainWindow" and report["title"] == "Evidence Kit"
     assert 0 < report["shown_ms"] <= (time.time_ns() - t0) // 1_000_000
+    assert shot.read_bytes().startswith(b"\x89PNG")  # what the main window showed
 
 
 def test_any_window_and_class_name_selectors(tmp_path: Path) -> None:
