@@ -26,7 +26,8 @@ if [ "$(uname -s)" = Linux ] && [ "$(id -u)" = 0 ]; then
   export QTWEBENGINE_CHROMIUM_FLAGS="${QTWEBENGINE_CHROMIUM_FLAGS:-} --no-sandbox"  # Chromium refuses root otherwise
 fi
 unset EVIDENCE_KIT_CASE EVIDENCE_KIT_RESOURCES EVIDENCE_KIT_INSECURE_FAST_KDF
-export EVIDENCE_KIT_USER=officer EVIDENCE_KIT_PASSWORD='smoke-test-passphrase-1'
+OFFICER=officer PASSWORD='smoke-test-passphrase-1'
+export EVIDENCE_KIT_USER=$OFFICER EVIDENCE_KIT_PASSWORD=$PASSWORD
 
 # A Python for the test's own helpers (not for the app): python3 on Linux/macOS, python on Windows.
 PY=$(command -v python3 || command -v python || true)
@@ -114,7 +115,9 @@ if "$BIN" export --help >/dev/null 2>&1; then
     if [ -s "$BUNDLE" ]; then pass "export" "$(wc -c < "$BUNDLE" | tr -d ' ') bytes"; else fail "export" "no bundle written"; fi
   fi
   if [ -s "$BUNDLE" ]; then
-    if (unset EVIDENCE_KIT_CASE EVIDENCE_KIT_USER EVIDENCE_KIT_PASSWORD; run "verify bundle" 0 verify "$BUNDLE"); then
+    # An auditor needs neither the case nor a password.
+    unset EVIDENCE_KIT_CASE EVIDENCE_KIT_USER EVIDENCE_KIT_PASSWORD
+    if run "verify bundle" 0 verify "$BUNDLE"; then
       pass "verify bundle" "$(tr -d '\r' < "$WORK/out" | tail -n 1)"
     fi
     # An auditor must be told when a bundle was changed: add a file to a copy of it.
@@ -132,6 +135,7 @@ EOF
     else
       fail "verify tampered bundle" "exit code $code for a bundle with a planted file"
     fi
+    export EVIDENCE_KIT_CASE="$CASE" EVIDENCE_KIT_USER=$OFFICER EVIDENCE_KIT_PASSWORD=$PASSWORD
   fi
 else
   skip "export" "this build has no export command yet"
