@@ -3,8 +3,8 @@
 #
 # Runs the packaged binary the way an investigator, a case officer and an auditor would:
 # --version, selftest (resources, case store, QtWebEngine render + PDF), case init, ingest (with
-# a Korean file name and a real JPEG), list, case verify, a wrong password, export + verify of the
-# bundle (and of a tampered copy) when the build has the export command, and the GUI started
+# a Korean file name and a real JPEG), list, case verify, a wrong password, capture of a page on a
+# local server, export + verify of the bundle (and of a tampered copy), and the GUI started
 # offscreen, the case unlocked in its start window, until its main window is painted, then closed
 # (3 runs; times until the start window and the main window are painted reported).
 # Works on Linux, macOS and Windows (Git Bash). Everything happens in a temporary folder;
@@ -108,10 +108,45 @@ if EVIDENCE_KIT_PASSWORD=wrong-password run "wrong password" 3 list; then
   pass "wrong password" "$(tr -d '\r' < "$WORK/err" | head -n 1)"
 fi
 
+# --- web capture against a local server (WARC, screenshot, PDF, MHTML with QtWebEngine) -------
+if "$BIN" capture --help >/dev/null 2>&1 && [ -n "$PY" ]; then
+  mkdir -p "$WORK/site"
+  printf '<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>스모크 테스트 페이지</title></head><body><h1>증거 보존 테스트</h1><p>Evidence Kit smoke test page.</p><img src="pixel.png" alt=""></body></html>\n' > "$WORK/site/page.html"
+  [ -f "$ROOT/resources/icons/evidence-kit-64.png" ] && cp "$ROOT/resources/icons/evidence-kit-64.png" "$WORK/site/pixel.png"
+  # A throwaway HTTP server on 127.0.0.1; it writes its port once it listens.
+  cat > "$WORK/server.py" <<'EOF'
+import functools, http.server, os, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.replace(sys.argv[2] + ".tmp", sys.argv[2])
+server.serve_forever()
+EOF
+  "$PY" "$WORK/server.py" "$WORK/site" "$WORK/port" >/dev/null 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+  PORT=$(cat "$WORK/port" 2>/dev/null)
+  if [ -z "$PORT" ]; then
+    fail "capture" "the local test server did not start"
+  elif run "capture" 0 capture "http://127.0.0.1:$PORT/page.html" --json; then
+    roles=$(grep -o '"role": "[a-z_]*"' "$WORK/out" | cut -d'"' -f4 | grep -v -x -E 'case_officer|investigator|auditor' \
+      | sort -u | paste -sd ' ' -)
+    case " $roles " in
+      *" screenshot "*" warc "*) pass "capture" "web item with: $roles" ;;
+      *) fail "capture" "artifacts: $roles (expected warc and screenshot)" ;;
+    esac
+  fi
+  kill "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+else
+  skip "capture" "this build has no capture command"
+fi
+
 # --- export and verify a bundle (once the export command exists) --------------------------------
 if "$BIN" export --help >/dev/null 2>&1; then
   BUNDLE="$WORK/bundle.zip"
-  if run "export" 0 export --out "$BUNDLE"; then
+  if run "export" 0 export --out "$BUNDLE" --wacz; then
     if [ -s "$BUNDLE" ]; then pass "export" "$(wc -c < "$BUNDLE" | tr -d ' ') bytes"; else fail "export" "no bundle written"; fi
   fi
   if [ -s "$BUNDLE" ]; then

@@ -66,6 +66,31 @@ def test_spec_reads_the_version_without_importing(tmp_path: Path) -> None:
     assert namespace["read_version"]() == evidence_kit.__version__
 
 
+def spec_function(name: str) -> dict:
+    source = (PACKAGING / "evidence-kit.spec").read_text("utf-8")
+    func = re.search(rf"^def {name}\(\).*?(?=^\S)", source, re.S | re.M)
+    assert func, name
+    import ast
+
+    namespace: dict = {"ROOT": ROOT, "re": re, "Path": Path, "ast": ast}
+    exec(func.group(0), namespace)
+    return namespace
+
+
+def test_spec_collects_modules_the_app_reads_as_text() -> None:
+    """The bundle's standalone verify.py is read from the package with importlib.resources; in a
+    frozen app modules are in the PYZ archive, so the spec must ship that source as a file."""
+    found = spec_function("python_files_read_as_data")["python_files_read_as_data"]()
+    assert (str(ROOT / "evidence_kit" / "core" / "export" / "bundle_check.py"),
+            str(Path("evidence_kit") / "core" / "export")) in found
+
+
+def test_spec_finds_the_qt_modules_the_app_imports() -> None:
+    found = spec_function("qt_modules_imported_by_app")["qt_modules_imported_by_app"]()
+    assert {"QtCore", "QtWidgets", "QtWebEngineCore"} <= found
+    assert all(name.startswith("Qt") and "." not in name for name in found)
+
+
 # --- desktop entry and icons --------------------------------------------------------------------
 
 def rendered_desktop_file(tmp_path: Path) -> Path:
