@@ -181,8 +181,11 @@ fi
 # The probe (evidence_kit/gui/smoke.py) reports when the first window (the start window) is
 # painted, unlocks the case there as a user would, and reports when the main window is painted.
 FIRST_MS=() MAIN_MS=()
+# An outer limit too, in case the probe is not armed (then the app would simply keep running).
+LIMIT=()
+command -v timeout >/dev/null 2>&1 && LIMIT=(timeout 300)
 gui_once() {
-  EVIDENCE_KIT_SMOKE_SCREENSHOT=${SMOKE_SCREENSHOT:-} EVIDENCE_KIT_SMOKE_EXIT_AFTER_SHOWN=1 EVIDENCE_KIT_SMOKE_CASE="$CASE" EVIDENCE_KIT_SMOKE_TIMEOUT_S=120 \
+  ${LIMIT[@]+"${LIMIT[@]}"} env EVIDENCE_KIT_SMOKE_SCREENSHOT=${SMOKE_SCREENSHOT:-} EVIDENCE_KIT_SMOKE_EXIT_AFTER_SHOWN=1 EVIDENCE_KIT_SMOKE_CASE="$CASE" EVIDENCE_KIT_SMOKE_TIMEOUT_S=120 \
     EVIDENCE_KIT_SMOKE_T0_NS=$(now_ns) "$BIN" >"$WORK/out" 2>"$WORK/err"
   local code=$?
   grep -q "Traceback (most recent call last)" "$WORK/err" && return 99
@@ -206,7 +209,11 @@ elif [ "$code" = 0 ] && grep -q "^evidence-kit smoke: .* shown after " "$WORK/ou
   GUI_MAIN_MS=$(median "${MAIN_MS[@]}")
   pass "GUI start" "start window painted after ${GUI_FIRST_MS} ms, $window with the case after ${GUI_MAIN_MS} ms (median of ${#MAIN_MS[@]}: ${MAIN_MS[*]} ms), closed cleanly"
 else
-  fail "GUI start" "exit code $code, no main window reported"
+  if [ "$code" = 124 ]; then
+    fail "GUI start" "no report within 300 s: is smoke.install(app) called in evidence_kit/gui/app.py?"
+  else
+    fail "GUI start" "exit code $code, no main window reported"
+  fi
   sed 's/^/      | /' "$WORK/out" | tail -n 5
 fi
 
