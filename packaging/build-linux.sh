@@ -72,7 +72,7 @@ cp LICENSE* "$APP/" 2>/dev/null || true
 
 step "Archiving"
 rm -f "dist/$NAME.tar.gz" "dist/$NAME.tar.gz.sha256"
-# Reproducible archive: sorted names, fixed owner and times, no gzip timestamp.
+# Deterministic archive metadata: sorted names, fixed owner and times, no gzip timestamp.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
     --transform "s,^evidence-kit,evidence-kit-$VERSION," -C dist -cf - evidence-kit \
   | gzip -n -6 > "dist/$NAME.tar.gz.part"
