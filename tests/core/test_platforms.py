@@ -504,6 +504,13 @@ def test_platform_shaped_urls_never_raise(scheme: str, host: str, path: list[str
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in info.ids.items())
 
 
+def test_results_are_hashable_and_equal_across_forms() -> None:
+    a = identify(f"https://youtu.be/{V}")
+    b = identify(f"https://www.youtube.com/shorts/{V}")
+    assert len({a, b}) == 2  # observed_url differs
+    assert hash(a) == hash(b) and a.canonical_url == b.canonical_url
+
+
 def test_non_string_input_does_not_crash() -> None:
     assert identify(None).platform is None  # type: ignore[arg-type]
     assert identify(12345).platform is None  # type: ignore[arg-type]
