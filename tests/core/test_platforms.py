@@ -112,6 +112,8 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
      "https://www.youtube.com/playlist?list=PL590L5WQmH8fJ54F369BLDSqIwcs-TCfs",
      {"playlist_id": "PL590L5WQmH8fJ54F369BLDSqIwcs-TCfs"}, None),
     (f"https://www.youtube.com/watch?v={V}#t=30", "youtube", "video", YV, {"video_id": V}, None),
+    (f"https://www.youtube.com/watch?v={V}&lc=UgzDE2tasfmrYLyNkGt4AaABAg", "youtube", "comment",
+     f"{YV}&lc=UgzDE2tasfmrYLyNkGt4AaABAg", {"video_id": V, "comment_id": "UgzDE2tasfmrYLyNkGt4AaABAg"}, None),
     ("https://www.youtube.com/", "youtube", "page", "https://www.youtube.com/", {}, None),
     # ---- Instagram: one shortcode ----
     ("https://www.instagram.com/p/CxYz123AbC_/", "instagram", "post", IG, {"shortcode": "CxYz123AbC_"}, None),
@@ -151,6 +153,9 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
      "Some.User"),
     ("https://www.instagram.com/p/CxYz123AbC_/embed/captioned/", "instagram", "post", IG,
      {"shortcode": "CxYz123AbC_"}, None),
+    ("https://www.instagram.com/p/CxYz123AbC_/c/17890123456789012/", "instagram", "comment",
+     "https://www.instagram.com/p/CxYz123AbC_/c/17890123456789012/",
+     {"shortcode": "CxYz123AbC_", "comment_id": "17890123456789012"}, None),
     ("https://www.instagram.com/direct/inbox/", "instagram", "page", "https://www.instagram.com/direct/inbox/", {},
      None),
     # ---- Telegram: one message ----
