@@ -11,6 +11,9 @@ cryptography. Paths select misbehaviour, so one server serves every failure test
     /rejection      status "rejection" with a status string
     /http-error     HTTP 500
     /not-tsa        an HTML page
+    /garbage        a few bytes that are not a TimeStampResp
+    /huge           2 MiB of bytes
+    /redirect       302 to /tsa
     /hang           never answers (until the server stops)
 
 Use the `tsa` fixture (import it into a test module): tsa.url("/tsa"), tsa.ca_pem, tsa.tsa_pem.
@@ -224,6 +227,14 @@ def _handler(server: TsaServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(500, b"internal error", "text/plain")
             if path == "/not-tsa":
                 return self._send(200, b"<html><body>Welcome</body></html>", "text/html")
+            if path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", server.url("/tsa"))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            if path == "/huge":
+                return self._send(200, b"\x30" * (2 << 20), "application/timestamp-reply")
             if path == "/garbage":
                 return self._send(200, b"\x30\x03\x02\x01", "application/timestamp-reply")
             if self.headers.get("Content-Type") != "application/timestamp-query":

@@ -542,8 +542,14 @@ def request_timestamp(url: str, digest: bytes, *, timeout: float = DEFAULT_TIMEO
     if proxy:
         session.proxies = {"http": proxy, "https": proxy}
     try:
-        with session.post(url, data=body, timeout=timeout, stream=True,
+        with session.post(url, data=body, timeout=timeout, stream=True, allow_redirects=False,
                           headers={"Content-Type": REQUEST_MIME, "Accept": ", ".join(REPLY_MIMES)}) as resp:
+            if resp.is_redirect or resp.is_permanent_redirect:
+                # Following would turn the POST into a GET (301/302/303) and silently send the
+                # query elsewhere: the user decides which authority is asked.
+                where = resp.headers.get("Location", "?")[:200]
+                raise TimestampError(f"The authority {url} redirects to {where}; configure that address "
+                                     "instead. / 타임스탬프 기관 주소가 다른 곳으로 넘겨집니다.")
             if resp.status_code != 200:
                 raise TimestampError(f"The authority {url} answered HTTP {resp.status_code} "
                                      f"{resp.reason or ''}".rstrip() + ". / 타임스탬프 기관이 오류로 응답했습니다.")

@@ -102,6 +102,8 @@ def test_ecdsa_authority_token_verifies_in_both(tmp_path: Path) -> None:
     ("/http-error", "answered HTTP 500"),
     ("/not-tsa", "answered with text/html, not a timestamp response"),
     ("/garbage", "not an RFC 3161 timestamp response"),
+    ("/huge", "that is not a timestamp response"),
+    ("/redirect", "redirects to http://127.0.0.1"),
 ])
 def test_faulty_authorities_are_refused_with_a_clear_message(tsa: TsaServer, path: str, expected: str) -> None:
     with pytest.raises(TimestampError) as err:
