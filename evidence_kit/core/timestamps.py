@@ -17,6 +17,8 @@ What is stamped
       item_digest = SHA-256( UTF-8( JSON(document, keys sorted, separators "," and ":",
                                          non-ASCII characters unescaped) ) )
 
+  `name` is the artifact's name as stored in the case (Artifact.name, as listed in the item's
+  creation event), not a path inside a bundle; `size` an integer; `sha256` lower-case hex.
   In Python: ``hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"),
   ensure_ascii=False).encode("utf-8")).digest()`` — the same canonical JSON as the ledger.
   A bundle verifier recomputes it from the manifest with ``item_digest_from_listing``.
