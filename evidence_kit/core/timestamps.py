@@ -586,7 +586,8 @@ def request_timestamp(url: str, digest: bytes, *, timeout: float = DEFAULT_TIMEO
 def _configured(tsa_urls: Sequence[str] | None) -> tuple[list[str], Settings]:
     settings = Settings.load()
     urls = list(settings.tsa_urls if tsa_urls is None else tsa_urls)
-    return [u for u in dict.fromkeys(u.strip() for u in urls) if u], settings
+    # A hand-edited settings file may hold anything: only non-empty strings count.
+    return [u for u in dict.fromkeys(u.strip() for u in urls if isinstance(u, str)) if u], settings
 
 
 def _stamp(case: Case, subject_kind: str, subject: str, digest: bytes, item_ref: str,
