@@ -350,6 +350,8 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
      f"https://cdn.discordapp.com/attachments/{C}/{M}/clip.mp4", {"channel_id": C}, None),
     (f"https://discord.com/servers/python-{G}", "discord", "server", f"https://discord.com/channels/{G}",
      {"guild_id": G}, None),
+    (f"https://discord.com/login?redirect_to=%2Fchannels%2F{G}%2F{C}%2F{M}", "discord", "message",
+     f"https://discord.com/channels/{G}/{C}/{M}", {"message_id": M}, None),
     ("https://discord.com/", "discord", "page", "https://discord.com/", {}, None),
     # ---- unknown sites and odd URLs: never an error, a normalised URL ----
     ("https://Example.COM:443/Path?b=2&a=1#section", None, None, "https://example.com/Path?b=2&a=1", {}, None),

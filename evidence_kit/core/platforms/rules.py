@@ -758,6 +758,8 @@ def rule_discord(p: ParsedUrl) -> Match:
         if guild == "@me":
             return Match("discord", PAGE)
         return Match("discord", SERVER, f"https://discord.com/channels/{guild}", ids)
+    if low[0] == "login" and p.param("redirect_to").startswith("/"):
+        return Match("discord", LOGIN, unwrap="https://discord.com" + p.param("redirect_to"))
     if low[0] == "invite" and len(seg) >= 2 and re.match(r"^[A-Za-z0-9-]{2,64}$", seg[1]):
         return Match("discord", INVITE, f"https://discord.gg/{seg[1]}", {"invite_code": seg[1]})
     if low[0] == "users" and len(seg) >= 2 and _snowflake(seg[1]):
