@@ -102,7 +102,7 @@ def make_authority(**kw: object) -> Authority:
 
 
 def build_response(auth: Authority, request_der: bytes, *, fault: str = "", include_ca: bool = False,
-                   gen_time: datetime | None = None) -> bytes:
+                   gen_time: datetime | None = None, extra_certs: tuple[x509.Certificate, ...] = ()) -> bytes:
     """A TimeStampResp for `request_der`, with an optional deliberate fault."""
     req = tsp.TimeStampReq.load(request_der)
     if fault == "rejection":
@@ -151,6 +151,7 @@ def build_response(auth: Authority, request_der: bytes, *, fault: str = "", incl
         signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
     ca_der = auth.ca_cert.public_bytes(serialization.Encoding.DER)
     certs = [ax509.Certificate.load(cert_der)] + ([ax509.Certificate.load(ca_der)] if include_ca else [])
+    certs += [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in extra_certs]
     signer = cms.SignerInfo({
         "version": "v1",
         "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={

@@ -315,10 +315,33 @@ def _find_signer(sid: cms.SignerIdentifier, certs: list[ax509.Certificate]) -> a
     return None
 
 
-def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
-                 roots: list[ax509.Certificate]) -> tuple[list[ax509.Certificate], str]:
-    """Walk issuer links from `leaf` through `pool` and `roots`, checking each signature.
-    Returns the chain and an error message ("" when every link holds)."""
+def _issuer_problem(cert: ax509.Certificate, gen_time: datetime) -> str:
+    """An issuing certificate must be a CA allowed to sign certificates, valid at genTime:
+    otherwise any certificate from a trusted root could mint a "TSA"."""
+    cc = _crypto(cert)
+    who = _name(cert.subject)
+    try:
+        bc = cc.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        bc = None
+    if bc is None or not bc.ca:
+        return f"the certificate {who!r} issued another but is not a certificate authority"
+    try:
+        ku = cc.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        ku = None
+    if ku is not None and not ku.key_cert_sign:
+        return f"the certificate {who!r} may not sign certificates (key usage)"
+    if not cc.not_valid_before_utc <= gen_time <= cc.not_valid_after_utc:
+        return f"the certificate authority {who!r} was not valid at genTime {_iso(gen_time)}"
+    return ""
+
+
+def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate], roots: list[ax509.Certificate],
+                 gen_time: datetime) -> tuple[list[ax509.Certificate], str]:
+    """Walk issuer links from `leaf` through `pool` and `roots`, checking each signature and
+    that each issuer is a CA valid at genTime. Returns the chain and an error message ("" when
+    every link holds)."""
     chain = [leaf]
     current = leaf
     candidates = roots + pool
@@ -340,6 +363,10 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
                 continue
             issuer = cand
             break
+        if issuer is not None:
+            problem = _issuer_problem(issuer, gen_time)
+            if problem:
+                return [*chain, issuer], problem
         if issuer is None:
             # A same-named certificate in the token that did not sign it is a forgery; a
             # same-named trust root that did not is just not this authority's root.
@@ -476,7 +503,7 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     problem = _check_tsa_cert(signer, gen_time)
     if problem:
         return _fail(problem, **base)
-    chain, chain_problem = _build_chain(signer, pool, roots)
+    chain, chain_problem = _build_chain(signer, pool, roots, gen_time)
     base["chain"] = tuple(_name(c.subject) for c in chain)
     if chain_problem:
         return _fail(chain_problem, **base)

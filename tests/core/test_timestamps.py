@@ -407,3 +407,32 @@ ess_cert_id_alg = {ess_alg}
     assert not verify_token(resp.token, hashlib.sha256(b"other").digest()).ok
     with pytest.raises(TimestampError, match="nonce"):
         parse_response((tmp_path / "resp.tsr").read_bytes(), DIGEST, nonce + 1)
+
+
+def test_a_tsa_certificate_issued_by_a_non_ca_is_refused() -> None:
+    """A leaf certificate from a trusted root must not be able to mint its own "TSA"."""
+    from tests.tsa_testing import Authority, shared_authority
+
+    root = shared_authority()
+    # An ordinary end-entity certificate (no CA flag) issued by the trusted root...
+    leaf_key, leaf_cert = make_tsa_cert(root.ca_key, root.ca_cert, cn="Not a CA")
+    # ...used to sign a timestamping certificate.
+    fake_key, fake_cert = make_tsa_cert(leaf_key, leaf_cert, cn="Forged TSA")  # type: ignore[arg-type]
+    forged = Authority(root.ca_key, root.ca_cert, fake_key, fake_cert)
+    nonce = new_nonce()
+    from cryptography.hazmat.primitives import serialization
+
+    resp = build_response(forged, build_request(DIGEST, nonce), extra_certs=(leaf_cert,))
+    leaf_pem = leaf_cert.public_bytes(serialization.Encoding.PEM)
+    with pytest.raises(TimestampError, match="is not a certificate authority"):
+        parse_response(resp, DIGEST, nonce, trust_roots=root.ca_pem)
+    # Without trust roots the chain is still checked as far as the certificates go.
+    token = request_token_from(build_response(forged, build_request(DIGEST, nonce)))  # leaf not in the token
+    check = verify_token(token, DIGEST, leaf_pem)
+    assert not check.ok and "not a certificate authority" in check.message
+
+
+def request_token_from(resp: bytes) -> bytes:
+    from asn1crypto import tsp
+
+    return bytes(tsp.TimeStampResp.load(resp)["time_stamp_token"].dump())
