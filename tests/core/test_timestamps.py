@@ -436,3 +436,51 @@ def request_token_from(resp: bytes) -> bytes:
     from asn1crypto import tsp
 
     return bytes(tsp.TimeStampResp.load(resp)["time_stamp_token"].dump())
+
+
+def test_a_failure_while_storing_leaves_no_token_and_no_event(case: Case, tsa: TsaServer, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    exhibit = _ingest(case, tmp_path)
+    before = case.ledger_head()
+    real = case.conn
+
+    class FailingInsert:
+        """The connection, except that storing a token fails (disk full, crash…)."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: object) -> object:
+            if sql.startswith("INSERT INTO timestamps"):
+                raise OSError(28, "No space left on device")
+            return real.execute(sql, *args)
+
+    monkeypatch.setattr(case, "_conn", FailingInsert())
+    with pytest.raises(OSError):
+        stamp_item(case, exhibit, tsa_urls=[tsa.url("/tsa")])
+    monkeypatch.setattr(case, "_conn", real)
+    assert case.ledger_head() == before  # the `timestamped` event was rolled back with the token
+    assert timestamps(case) == []
+    assert case.verify(record=False).ok
+
+
+def test_stamping_from_a_worker_thread_with_a_cloned_case(case: Case, tsa: TsaServer, tmp_path: Path) -> None:
+    import threading
+
+    exhibit = _ingest(case, tmp_path)
+    results: list[object] = []
+
+    def work() -> None:
+        worker = case.clone()  # one connection per thread, as the GUI and capture workers do
+        try:
+            results.append(stamp_item(worker, exhibit, tsa_urls=[tsa.url("/tsa")]))
+        except BaseException as exc:  # reported to the test thread
+            results.append(exc)
+        finally:
+            worker.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert len(results) == 1 and not isinstance(results[0], BaseException), results
+    assert len(timestamps(case)) == 1 and case.verify(record=False).ok
