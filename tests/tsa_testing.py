@@ -102,7 +102,8 @@ def make_authority(**kw: object) -> Authority:
 
 
 def build_response(auth: Authority, request_der: bytes, *, fault: str = "", include_ca: bool = False,
-                   gen_time: datetime | None = None, extra_certs: tuple[x509.Certificate, ...] = ()) -> bytes:
+                   gen_time: datetime | None = None, extra_certs: tuple[x509.Certificate, ...] = (),
+                   pss: bool = False) -> bytes:
     """A TimeStampResp for `request_der`, with an optional deliberate fault."""
     req = tsp.TimeStampReq.load(request_der)
     if fault == "rejection":
@@ -141,7 +142,15 @@ def build_response(auth: Authority, request_der: bytes, *, fault: str = "", incl
     attrs.sort(key=lambda a: a.dump())  # DER: a SET OF is sorted by encoding
     signed_attrs = cms.CMSAttributes(attrs)
     to_sign = signed_attrs.dump()
-    if isinstance(auth.key, rsa.RSAPrivateKey):
+    sig_params: dict[str, object] | None = None
+    if isinstance(auth.key, rsa.RSAPrivateKey) and pss:
+        signature = auth.key.sign(to_sign, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+                                  hashes.SHA256())
+        sig_alg = "rsassa_pss"
+        sig_params = {"hash_algorithm": {"algorithm": "sha256"},
+                      "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+                      "salt_length": 32, "trailer_field": "trailer_field_bc"}
+    elif isinstance(auth.key, rsa.RSAPrivateKey):
         signature = auth.key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
         sig_alg = "sha256_rsa"
     else:
@@ -158,7 +167,8 @@ def build_response(auth: Authority, request_der: bytes, *, fault: str = "", incl
             "issuer": certs[0].issuer, "serial_number": certs[0].serial_number}),
         "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
         "signed_attrs": signed_attrs,
-        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": sig_alg}),
+        "signature_algorithm": algos.SignedDigestAlgorithm(
+            {"algorithm": sig_alg, **({"parameters": sig_params} if sig_params else {})}),
         "signature": signature,
     })
     signed_data = cms.SignedData({

@@ -92,6 +92,21 @@ def test_ecdsa_authority_token_verifies_in_both(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
 
 
+def test_rsa_pss_token_verifies() -> None:
+    """RSASSA-PSS signed tokens (RFC 4056). OpenSSL 3.0's `ts -verify` goes through PKCS#7 code
+    that only knows PKCS#1 v1.5, so these are checked here only."""
+    from tests.tsa_testing import shared_authority
+
+    auth = shared_authority()
+    nonce = new_nonce()
+    resp = parse_response(build_response(auth, build_request(DIGEST, nonce), pss=True), DIGEST, nonce,
+                          trust_roots=auth.ca_pem)
+    assert resp.check.ok and resp.check.trusted is True
+    with pytest.raises(TimestampError, match="signature is not valid"):
+        parse_response(build_response(auth, build_request(DIGEST, nonce), pss=True, fault="bad-signature"),
+                       DIGEST, nonce)
+
+
 @pytest.mark.parametrize(("path", "expected"), [
     ("/bad-nonce", "nonce is not the one sent"),
     ("/bad-imprint", "does not stamp this data"),
