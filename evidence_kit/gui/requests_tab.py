@@ -416,6 +416,7 @@ class RequestsTab(QWidget):
         self.due_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.due_table.verticalHeader().hide()
         self.due_table.horizontalHeader().setStretchLastSection(True)
+        self.due_table.cellDoubleClicked.connect(self._open_due)
 
         self.stats_table = QTableWidget(0, 8)
         self.stats_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -505,6 +506,17 @@ class RequestsTab(QWidget):
                     cell.setForeground(QBrush(QColor("#B00020")))
                 self.due_table.setItem(i, j, cell)
         self.due_table.resizeColumnsToContents()
+
+    def _open_due(self, row: int, column: int) -> None:
+        """Double-click a deadline: show that request in the list."""
+        cell = self.due_table.item(row, 2)
+        if cell is None:
+            return
+        for r in self.model.rows:
+            if r.reference == cell.text():
+                self.tabs.setCurrentIndex(0)
+                self.select(r.id)
+                return
 
     def _fill_stats(self, rows: list[StatRow]) -> None:
         lang = self.t.lang
@@ -610,8 +622,15 @@ class RequestsTab(QWidget):
         return "".join(parts)
 
     # ---- actions ----
-    def open_draft_dialog(self) -> DraftDialog:
+    def open_draft_dialog(self, platform: str = "", exhibits: list[str] | tuple[str, ...] = ()) -> DraftDialog:
+        """Open the draft dialog, optionally for a platform and items chosen elsewhere (e.g. the
+        evidence browser's selection)."""
         self.dialog = DraftDialog(self.case, self.t, self)
+        if platform:
+            with contextlib.suppress(EvidenceKitError):
+                self.dialog.set_platform(get_platform(platform).id)
+        if exhibits:
+            self.dialog.set_items_checked(list(exhibits))
         self.dialog.drafted.connect(self._on_drafted)
         self.dialog.open()
         return self.dialog

@@ -51,6 +51,12 @@ def test_draft_list_show_update_due_stats(case: Case, case_dir: Path, cli: Run, 
     assert [r["status"] for r in json.loads(out)] == ["drafted", "drafted", "drafted"]
     code, out, _ = cli("request", "list", case=case_dir)
     assert "R001" in out and "preservation" in out
+    code, out, _ = cli("request", "list", "--item", "E0002", "--json", case=case_dir)
+    assert [r["platform"] for r in json.loads(out)] == ["telegram"]
+    code, out, err = cli("request", "list", "--platform", "myspace", case=case_dir)
+    assert code == 2 and "Unknown platform" in err
+    code, out, _ = cli("request", "list", "--platform", "twitter", "--status", "drafted", "--json", case=case_dir)
+    assert [r["reference"][-4:] for r in json.loads(out)] == ["R001", "R002"]
 
     sent = (date.today() - timedelta(days=85)).isoformat()
     code, out, err = cli("request", "update", "R001", "--status", "sent", "--date", sent, "--channel", "portal",

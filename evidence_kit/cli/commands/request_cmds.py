@@ -21,6 +21,7 @@ from ...core.requests import (
     get_request,
     list_requests,
     load_platforms,
+    parse_status,
     stats,
     status_label,
     type_label,
@@ -48,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(handler=cmd_draft)
 
     ls = rs.add_parser("list", help="list requests with status and deadlines")
+    ls.add_argument("--item", help="only requests covering this item (E0001 or the full exhibit number)")
+    ls.add_argument("--platform", help="only this platform")
+    ls.add_argument("--status", help="only this status")
     add_json_flag(ls)
     ls.set_defaults(handler=cmd_list)
 
@@ -143,6 +147,15 @@ def _row(r: Request) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_case(args) as case:
         reqs = list_requests(case)
+        if args.item:
+            exhibit = case.item(args.item).exhibit
+            reqs = [r for r in reqs if exhibit in r.exhibits]
+        if args.platform:
+            pid = get_platform(args.platform).id
+            reqs = [r for r in reqs if r.platform == pid]
+        if args.status:
+            wanted = parse_status(args.status)
+            reqs = [r for r in reqs if r.status == wanted]
         if args.json:
             print_json([_row(r) for r in reqs])
             return 0

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import InputError
 from ..paths import resource
@@ -167,7 +167,7 @@ def _fact(obj: Any, where: str) -> Fact:
     return Fact(value, source, as_of, status)
 
 
-def _strings(value: Any) -> bool:
+def _strings(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -302,6 +302,7 @@ def load_platforms(folder: Path | None = None) -> dict[str, PlatformData]:
 def get_platform(platform_id: str, folder: Path | None = None) -> PlatformData:
     platforms = load_platforms(folder)
     key = platform_id.strip().lower()
+    key = {"twitter": "x", "kocsc": "kcsc", "방심위": "kcsc", "방송통신심의위원회": "kcsc"}.get(key, key)
     if key in platforms:
         return platforms[key]
     for p in platforms.values():  # "instagram" → meta, "youtube" → google
