@@ -507,6 +507,10 @@ class Case:
         for row in self._conn.execute(sql, args):
             yield ledger.Event.from_row(row)
 
+    def sign(self, message: bytes) -> str:
+        """This user's Ed25519 signature over `message`, hex-encoded (e.g. an export manifest's digest)."""
+        return self._signing_key.sign(message).hex()
+
     def ledger_head(self) -> tuple[int, str]:
         row = self._conn.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
         return (int(row[0]), row[1]) if row else (0, ledger.GENESIS)
@@ -922,6 +926,15 @@ class ItemDraft:
             return self.add_stream(f, role=role, name=name or path.name, mime=mime,
                                    size_hint=os.fstat(f.fileno()).st_size, metadata=metadata,
                                    progress=progress, cancel=cancel)
+
+    def add_stored(self, stored: StoredObject, *, role: str, name: str, mime: str,
+                   metadata: dict[str, Any] | None = None) -> StoredObject:
+        """An object this case already holds (e.g. one export file shared by several items),
+        added without reading its bytes again."""
+        if not self.case.objects.exists(stored.name):
+            raise InputError(f"{name}: the object is not in this case.")
+        self.artifacts.append(_PendingArtifact(role, _safe_file_name(name), mime, stored, metadata or {}))
+        return stored
 
     def commit(self) -> Item:
         if self.item is not None:
