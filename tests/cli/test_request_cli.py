@@ -117,6 +117,12 @@ def test_refusals_are_clear_and_non_zero(case: Case, case_dir: Path, cli: Run, t
     code, _, err = cli("request", "draft", "--platform", "x", "--type", "preservation", "E0001", "--field",
                        f"summary=@{tmp_path / 'missing.txt'}", case=case_dir)
     assert code == 2 and "cannot read" in err
+    code, _, err = cli("request", "draft", "--platform", "x", "--type", "preservation", "E0001", "--message",
+                       "E0001", case=case_dir)
+    assert code == 2 and "ITEM:ID" in err
+    code, _, err = cli("request", "draft", "--platform", "x", "--type", "preservation", "E0001", "--message",
+                       "E0001:2", *_fields(), case=case_dir)
+    assert code == 2 and "not a Telegram chat" in err
     code, _, err = cli("request", "show", "R042", case=case_dir)
     assert code == 1 and "No request" in err
     code, _, err = cli("request", "update", "R042", "--status", "sent", case=case_dir)

@@ -84,14 +84,15 @@ def test_draft_renders_with_identifiers_and_case_fields(case: Case, tmp_path: Pa
 def test_removal_and_kcsc_carry_hashes_and_pdq_never_images(case: Case, tmp_path: Path) -> None:
     item = add_sample(case, "x", seed=3)
     art = item.artifacts[0]
-    # the perceptual-hash feature adds a table like this one; requests find it by its columns
-    with case.transaction(__import__("evidence_kit.core.roles", fromlist=["Permission"]).Permission.CAPTURE):
-        case.conn.execute("CREATE TABLE pdq_test (artifact_id INTEGER, frame INTEGER, pdq TEXT, quality INTEGER)")
-        case.conn.execute("INSERT INTO pdq_test VALUES (?, 0, ?, 100)", (art.id, "f" * 64))
+    # the perceptual-hash feature indexes images at commit; requests use its standard (uncropped) PDQ
+    row = case.conn.execute("SELECT pdq FROM perceptual_hashes WHERE artifact_id = ? AND variant = ''",
+                            (art.id,)).fetchone()
+    assert row is not None
+    pdq = row[0]
     for platform, rtype in (("x", "removal"), ("kcsc", "kcsc_deletion"), ("kcsc", "kcsc_blocking")):
         req = draft_request(case, RequestSpec(platform, rtype, [item.exhibit], lang="en", fields=FIELDS))
         text = " ".join(pdf_text(read_output(case, req.output("pdf")), tmp_path).split())
-        assert f"PDQ: {'f' * 64}" in text and art.sha256 in text
+        assert f"PDQ: {pdq}" in text and art.sha256 in text
         assert "no images are attached" in text
         docx = read_output(case, req.output("docx"))
         import io
@@ -99,6 +100,29 @@ def test_removal_and_kcsc_carry_hashes_and_pdq_never_images(case: Case, tmp_path
 
         names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
         assert not [n for n in names if n.startswith("word/media/")]  # no embedded pictures
+
+
+def test_telegram_chat_items_and_cited_messages(case: Case, tmp_path: Path) -> None:
+    from evidence_kit.core.telegram.importer import ImportOptions, import_telegram
+
+    fixture = Path(__file__).parents[1] / "fixtures/telegram/tg2md_private_channel"
+    result = import_telegram(case, fixture, options=ImportOptions(public_names={"": "deepfake_room"}))
+    chat = result.items[0]
+    req = draft_request(case, RequestSpec("telegram", "preservation", [chat.exhibit], lang="en", fields=FIELDS,
+                                          messages={"E0001": [2, 3]}))
+    [ident] = req.items
+    assert ident["canonical_url"] == "https://t.me/deepfake_room" and ident["ids"] == {"chat_id": "1292077344"}
+    assert [m["id"] for m in ident["messages"]] == ["2", "3"]
+    text = " ".join(pdf_text(read_output(case, req.output("pdf")), tmp_path).split())
+    assert "Cited messages" in text and "#2 ·" in text and "https://t.me/deepfake_room/3" in text
+    assert case.events(action=ledger.REQUEST_DRAFTED)[-1].details["messages"] == {chat.exhibit: [2, 3]}
+    with pytest.raises(InputError, match="no message"):
+        check_draft(case, RequestSpec("telegram", "preservation", ["E0001"], fields=FIELDS, messages={"E0001": [999]}))
+    add_sample(case, "telegram", seed=5)
+    with pytest.raises(InputError, match="not a Telegram chat"):
+        check_draft(case, RequestSpec("telegram", "preservation", ["E0002"], fields=FIELDS, messages={"E0002": [1]}))
+    with pytest.raises(InputError, match="does not cover"):
+        check_draft(case, RequestSpec("telegram", "preservation", ["E0002"], fields=FIELDS, messages={"E0001": [2]}))
 
 
 def test_draft_is_stored_hashed_and_logged(case: Case) -> None:

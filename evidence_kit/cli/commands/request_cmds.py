@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("items", nargs="+", metavar="ITEM", help="exhibit numbers (E0001 or the full form)")
     d.add_argument("--lang", default="ko", choices=["ko", "en"])
     d.add_argument("--out", metavar="DIR", help="also write the PDF, DOCX, text and e-mail files here")
+    d.add_argument("--message", action="append", default=[], metavar="ITEM:ID[,ID…]",
+                   help="cite messages of a Telegram chat item by id (their time, sender and link go in the "
+                        "letter, never their text)")
     d.add_argument("--field", action="append", default=[], metavar="KEY=VALUE",
                    help="a draft field (repeatable; VALUE @file reads a file): " + ", ".join(FIELDS))
     add_json_flag(d)
@@ -110,10 +113,27 @@ def _parse_fields(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _parse_messages(values: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for value in values:
+        item, sep, ids = value.partition(":")
+        try:
+            numbers = [int(x) for x in ids.replace(" ", "").split(",") if x]
+        except ValueError:
+            numbers = []
+        if not sep or not item.strip() or not numbers:
+            raise InputError(f"--message {value!r}: use ITEM:ID[,ID…], e.g. E0003:120,121. / "
+                             "--message 형식은 ITEM:ID[,ID…] 입니다.")
+        out.setdefault(item.strip(), []).extend(numbers)
+    return out
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
     fields = _parse_fields(args.field)
+    cited = _parse_messages(args.message)
     with open_case(args) as case:
-        spec = RequestSpec(args.platform, args.request_type, list(args.items), lang=args.lang, fields=fields)
+        spec = RequestSpec(args.platform, args.request_type, list(args.items), lang=args.lang, fields=fields,
+                           messages=cited)
         check = check_draft(case, spec)
         req = draft_request(case, spec)
         written = export_outputs(case, req, args.out) if args.out else []
