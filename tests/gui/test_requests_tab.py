@@ -185,3 +185,29 @@ def test_readers_cannot_draft_or_update(qtbot, filled: Case, case_dir: Path) -> 
         assert not tab.new_button.isEnabled() and not tab.update_button.isEnabled()
         assert tab.save_button.isEnabled()
         tab.close()
+
+
+def test_draft_dialog_cites_telegram_messages(qtbot, case: Case) -> None:  # type: ignore[no-untyped-def]
+    from evidence_kit.core.telegram.importer import ImportOptions, import_telegram
+
+    fixture = Path(__file__).parents[1] / "fixtures/telegram/tg2md_private_channel"
+    import_telegram(case, fixture, options=ImportOptions(public_names={"": "deepfake_room"}))
+    add_sample(case, "x", seed=4)
+    tab = RequestsTab(case, lang="en")
+    qtbot.addWidget(tab)
+    dlg = tab.open_draft_dialog("x")
+    assert dlg.messages_edit.isHidden()  # only Telegram (and KCSC) requests cite chat messages
+    dlg.set_platform("telegram")
+    assert not dlg.messages_edit.isHidden()
+    dlg.set_type("preservation")
+    dlg.set_items_checked(["E0001"])
+    for key, value in FIELDS.items():
+        dlg.set_field(key, value)
+    dlg.messages_edit.setText("E0001 12")
+    assert "Cite messages as" in dlg.status.text() and not dlg.create_button.isEnabled()
+    dlg.messages_edit.setText("E0001: 2, 3")
+    assert dlg.create_button.isEnabled(), dlg.status.text()
+    with qtbot.waitSignal(tab.changed, timeout=20000):
+        dlg.accept()
+    [req] = list_requests(case)
+    assert [m["id"] for m in req.items[0]["messages"]] == ["2", "3"]
