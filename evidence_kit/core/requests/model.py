@@ -159,7 +159,9 @@ def _pdq_lookup(case: Case) -> Any:
             cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
             if {"artifact_id", "pdq"} <= cols:
                 order = " ORDER BY frame" if "frame" in cols else ""
-                sql = f"SELECT pdq FROM {table} WHERE artifact_id = ?{order} LIMIT 1"  # noqa: S608
+                # perceptual_hashes also keeps crop variants; the letter quotes the whole-image PDQ
+                whole = " AND variant = ''" if "variant" in cols else ""
+                sql = f"SELECT pdq FROM {table} WHERE artifact_id = ?{whole}{order} LIMIT 1"  # noqa: S608
 
                 def lookup(artifact_id: int, _sql: str = sql) -> str:
                     try:
