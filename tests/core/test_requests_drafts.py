@@ -84,10 +84,10 @@ def test_draft_renders_with_identifiers_and_case_fields(case: Case, tmp_path: Pa
 def test_removal_and_kcsc_carry_hashes_and_pdq_never_images(case: Case, tmp_path: Path) -> None:
     item = add_sample(case, "x", seed=3)
     art = item.artifacts[0]
-    # the perceptual-hash feature hashed the screenshot after the commit (whole image, not a crop variant)
-    from evidence_kit.core import perceptual
+    # PDQ comes from the perceptual-hash feature, computed when the image was ingested
+    from evidence_kit.core.perceptual import artifact_hashes
 
-    pdq_hex = perceptual.artifact_hashes(case, [art.id])[art.id][0].pdq.hex
+    pdq_hex = artifact_hashes(case, [art.id])[art.id][0].pdq.hex
     for platform, rtype in (("x", "removal"), ("kcsc", "kcsc_deletion"), ("kcsc", "kcsc_blocking")):
         req = draft_request(case, RequestSpec(platform, rtype, [item.exhibit], lang="en", fields=FIELDS))
         text = " ".join(pdf_text(read_output(case, req.output("pdf")), tmp_path).split())
