@@ -28,8 +28,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 from evidence_kit.core.case import Case  # noqa: E402
 
-# Shared fixtures from helper modules in tests/: `tsa` (an RFC 3161 authority on 127.0.0.1).
-pytest_plugins = ["tests.tsa_testing"]
+# Shared fixtures from helper modules in tests/: `tsa` (an RFC 3161 authority on 127.0.0.1) and
+# `ntp` (an NTP server on 127.0.0.1).
+pytest_plugins = ["tests.tsa_testing", "tests.ntp_testing"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OFFICER, OFFICER_PW = "kim", "officer-pass-1"

@@ -239,22 +239,30 @@ def _handler(server: TsaServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-_AUTHORITY: Authority | None = None
+_AUTHORITIES: dict[str, Authority] = {}
 
 
 def shared_authority() -> Authority:
     """One CA + TSA per test process (RSA key generation is the slow part)."""
-    global _AUTHORITY
-    if _AUTHORITY is None:
-        _AUTHORITY = make_authority()
-    return _AUTHORITY
+    if "good" not in _AUTHORITIES:
+        _AUTHORITIES["good"] = make_authority()
+    return _AUTHORITIES["good"]
+
+
+def _noncritical_authority() -> Authority:
+    """Same CA, a TSA certificate whose timeStamping key usage is not critical."""
+    if "noncritical" not in _AUTHORITIES:
+        auth = shared_authority()
+        _AUTHORITIES["noncritical"] = Authority(auth.ca_key, auth.ca_cert,
+                                                *make_tsa_cert(auth.ca_key, auth.ca_cert, critical=False))
+    return _AUTHORITIES["noncritical"]
 
 
 @pytest.fixture
 def tsa() -> Iterator[TsaServer]:
     auth = shared_authority()
     state = TsaServer(auth)
-    state.noncritical = Authority(auth.ca_key, auth.ca_cert, *make_tsa_cert(auth.ca_key, auth.ca_cert, critical=False))
+    state.noncritical = _noncritical_authority()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.port = httpd.server_address[1]

@@ -507,6 +507,10 @@ class Case:
         for row in self._conn.execute(sql, args):
             yield ledger.Event.from_row(row)
 
+    def sign(self, message: bytes) -> str:
+        """This user's Ed25519 signature over `message`, hex-encoded (e.g. an export manifest's digest)."""
+        return self._signing_key.sign(message).hex()
+
     def ledger_head(self) -> tuple[int, str]:
         row = self._conn.execute("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
         return (int(row[0]), row[1]) if row else (0, ledger.GENESIS)

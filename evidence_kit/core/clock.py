@@ -16,6 +16,9 @@ from typing import Any
 import ntplib
 
 from .ledger import iso_utc
+from .logs import get_logger
+
+_log = get_logger("clock")
 
 DEFAULT_TIMEOUT_S = 3.0
 NTP_PORT = 123
@@ -74,6 +77,7 @@ def measure_offset(server: str, timeout: float = DEFAULT_TIMEOUT_S, *, version: 
     """Ask `server` (host, host:port) for the time once and compute the offset (RFC 5905 on-wire
     calculation, done by ntplib). Never raises for an unreachable, silent or lying server."""
     def failed(en: str, ko: str) -> ClockReading:
+        _log.warning("clock offset not measured: %s", en)
         return ClockReading(server=server, measured_at=iso_utc(datetime.now(UTC)), ok=False,
                             error=f"{en} / {ko}")
 

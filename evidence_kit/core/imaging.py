@@ -22,6 +22,7 @@ MAX_PIXELS = 64_000_000
 MAX_JPEG_PIXELS = 256_000_000
 #: Blocks across the longer side when pixelating: faces and text become unrecognisable.
 PIXEL_BLOCKS = 12
+BLUR_WORK_PX = 96
 DEFAULT_MAX_PX = 320
 
 
@@ -93,12 +94,20 @@ def _flatten(im: Image.Image) -> Image.Image:
 
 
 def obscure(im: Image.Image) -> Image.Image:
-    """Pixelate then blur: no face, text or body detail survives, only broad colour areas."""
+    """Pixelate then blur: no face, text or body detail survives, only broad colour areas.
+
+    The blur runs on a small copy (at most BLUR_WORK_PX) and is scaled up afterwards: the result
+    holds no detail finer than the blocks anyway, and a wide Gaussian on the full preview would
+    cost twenty times as much.
+    """
     w, h = im.size
     scale = PIXEL_BLOCKS / max(w, h)
     small = im.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
-    blocky = small.resize((w, h), Image.Resampling.NEAREST)
-    return blocky.filter(ImageFilter.GaussianBlur(radius=max(w, h) / (PIXEL_BLOCKS * 1.5)))
+    work_scale = min(1.0, BLUR_WORK_PX / max(w, h))
+    work = (max(1, round(w * work_scale)), max(1, round(h * work_scale)))
+    blocky = small.resize(work, Image.Resampling.NEAREST)
+    blurred = blocky.filter(ImageFilter.GaussianBlur(radius=max(work) / (PIXEL_BLOCKS * 1.5)))
+    return blurred if blurred.size == (w, h) else blurred.resize((w, h), Image.Resampling.BICUBIC)
 
 
 def thumbnail_image(data: bytes, max_px: int = DEFAULT_MAX_PX, blur: bool = True,

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from . import ledger
 from .errors import EvidenceKitError, InputError
+from .logs import get_logger
 from .progress import ProgressCallback
 from .roles import Permission
 from .settings import Settings
@@ -69,6 +71,19 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha512": hashes.SHA512, "sha3_256": hashes.SHA3_256, "sha3_384": hashes.SHA3_384,
     "sha3_512": hashes.SHA3_512,
 }
+
+
+_log = get_logger("timestamps")
+
+
+def _host(url: str) -> str:
+    """An authority named in the log by its host only (no path or query)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
 
 
 class TimestampError(EvidenceKitError):
@@ -206,6 +221,27 @@ def _name(name: Any) -> str:
         return ""
 
 
+def _cert(der: bytes) -> ax509.Certificate:
+    """Load a certificate keeping its received bytes: asn1crypto re-encodes a certificate whose
+    extensions were read, which is slow and could differ from what was signed and hashed."""
+    cert = ax509.Certificate.load(der)
+    cert._ek_der = der
+    return cert
+
+
+def _der(cert: ax509.Certificate) -> bytes:
+    der = getattr(cert, "_ek_der", None)
+    return der if der is not None else bytes(cert.dump())
+
+
+def _crypto(cert: ax509.Certificate) -> x509.Certificate:
+    loaded = getattr(cert, "_ek_crypto", None)
+    if loaded is None:
+        loaded = x509.load_der_x509_certificate(_der(cert))
+        cert._ek_crypto = loaded
+    return loaded
+
+
 def _load_certs(source: bytes | str | Sequence[bytes | str] | None) -> list[ax509.Certificate]:
     """Certificates from DER bytes, a PEM text/blob (one or many), or a list of either."""
     if source is None:
@@ -218,16 +254,16 @@ def _load_certs(source: bytes | str | Sequence[bytes | str] | None) -> list[ax50
             from asn1crypto import pem
 
             for _type, _headers, der in pem.unarmor(data, multiple=True):
-                out.append(ax509.Certificate.load(der))
+                out.append(_cert(bytes(der)))
         elif data:
-            out.append(ax509.Certificate.load(data))
+            out.append(_cert(data))
     return out
 
 
 def certs_to_pem(certs: Iterable[ax509.Certificate]) -> str:
     from asn1crypto import pem
 
-    return "".join(pem.armor("CERTIFICATE", c.dump()).decode("ascii") for c in certs)
+    return "".join(pem.armor("CERTIFICATE", _der(c)).decode("ascii") for c in certs)
 
 
 def _fail(message: str, **kw: Any) -> TokenCheck:
@@ -236,7 +272,7 @@ def _fail(message: str, **kw: Any) -> TokenCheck:
 
 def _verify_sig(cert: ax509.Certificate, signature: bytes, data: bytes, sig_algo: str, hash_name: str,
                 pss_params: Any = None) -> bool:
-    key = x509.load_der_x509_certificate(cert.dump()).public_key()
+    key = _crypto(cert).public_key()
     hash_cls = _HASHES.get(hash_name)
     try:
         if isinstance(key, rsa.RSAPublicKey):
@@ -287,18 +323,17 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
     for _ in range(10):
         if current.self_signed in ("maybe", "yes") and current.issuer == current.subject:
             try:
-                cc = x509.load_der_x509_certificate(current.dump())
+                cc = _crypto(current)
                 cc.verify_directly_issued_by(cc)
             except (InvalidSignature, ValueError, TypeError):
                 return chain, f"the self-signed certificate {_name(current.subject)!r} has a bad signature"
             return chain, ""
         issuer = None
         for cand in candidates:
-            if cand.subject != current.issuer or cand.dump() == current.dump():
+            if cand.subject != current.issuer or _der(cand) == _der(current):
                 continue
             try:
-                x509.load_der_x509_certificate(current.dump()).verify_directly_issued_by(
-                    x509.load_der_x509_certificate(cand.dump()))
+                _crypto(current).verify_directly_issued_by(_crypto(cand))
             except (InvalidSignature, ValueError, TypeError):
                 continue
             issuer = cand
@@ -318,7 +353,7 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
 def _check_tsa_cert(cert: ax509.Certificate, gen_time: datetime) -> str:
     """RFC 3161 §2.3: the signing certificate has exactly one extended key usage, timeStamping,
     marked critical. It must also be valid at genTime."""
-    cc = x509.load_der_x509_certificate(cert.dump())
+    cc = _crypto(cert)
     try:
         ext = cc.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
@@ -386,10 +421,11 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     if len(signer_infos) != 1:
         return _fail(f"the token has {len(signer_infos)} signatures instead of one", **base)
     si = signer_infos[0]
-    certs = [c.chosen for c in (sd["certificates"] or []) if c.name == "certificate"]
+    certs = [_cert(bytes(c.chosen.dump())) for c in (sd["certificates"] or []) if c.name == "certificate"]
     extra = _load_certs(tsa_certs)
     roots = _load_certs(trust_roots)
-    pool = certs + [c for c in extra if all(c.dump() != k.dump() for k in certs)]
+    known = {_der(c) for c in certs}
+    pool = certs + [c for c in extra if _der(c) not in known]
     signer = _find_signer(si["sid"], pool)
     if signer is None:
         return _fail("the authority's signing certificate is neither in the token nor among the stored "
@@ -401,6 +437,11 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     attrs = si["signed_attrs"]
     if not attrs:
         return _fail("the token has no signed attributes", **base)
+    # The signature covers the attributes as received, re-tagged from [0] IMPLICIT to SET (RFC 5652
+    # §5.4). Taken before any attribute is read: asn1crypto re-encodes what was read (filling in
+    # defaults), which could differ from the signed bytes.
+    raw_attrs = attrs.dump()
+    signed_bytes = b"\x31" + raw_attrs[1:]
     found: dict[str, Any] = {}
     for attr in attrs:
         name = attr["type"].native
@@ -413,7 +454,7 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     if md is None or md.native != hashlib.new(hash_name, tst_der).digest():
         return _fail("the signed message digest does not match the token's content (the TSTInfo was "
                      "altered)", **base)
-    signer_der = signer.dump()
+    signer_der = _der(signer)
     v2, v1 = found.get("signing_certificate_v2"), found.get("signing_certificate")
     if v2 is not None:
         ess = v2["certs"][0]
@@ -425,7 +466,6 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
             return _fail("the ESSCertID attribute does not name the signing certificate", **base)
     else:
         return _fail("the token does not name its signing certificate (no ESSCertID attribute)", **base)
-    signed_bytes = attrs.untag().dump(force=True)
     sig_algo = si["signature_algorithm"].signature_algo if si["signature_algorithm"]["algorithm"].native not in (
         "rsassa_pkcs1v15", "rsa") else "rsassa_pkcs1v15"
     pss = si["signature_algorithm"]["parameters"] if sig_algo == "rsassa_pss" else None
@@ -439,8 +479,8 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     if chain_problem:
         return _fail(chain_problem, **base)
     if roots:
-        root_ders = {r.dump() for r in roots}
-        trusted = any(c.dump() in root_ders for c in chain)
+        root_ders = {_der(r) for r in roots}
+        trusted = any(_der(c) in root_ders for c in chain)
         base["trusted"] = trusted
         if not trusted:
             return _fail("the authority's certificate does not chain to a trusted root", **base)
@@ -475,17 +515,17 @@ def parse_response(data: bytes, digest: bytes, nonce: int | None, *, digest_alg:
         raise TimestampError(f"The authority refused the request ({status}{': ' + text if text else ''}). / "
                              "타임스탬프 기관이 요청을 거부했습니다.")
     try:
-        token = tsp.TimeStampResp.load(data)["time_stamp_token"]
-        token.native  # noqa: B018 - parse now, so a damaged token is reported here
+        # The token's bytes exactly as received (nothing read yet, so asn1crypto re-encodes nothing).
+        token_der = bytes(tsp.TimeStampResp.load(data)["time_stamp_token"].dump())
     except (ValueError, TypeError, KeyError):
         raise TimestampError("The authority granted the request but sent no readable token. / "
                              "토큰이 없습니다.") from None
-    token_der = bytes(token.dump())
     check = verify_token(token_der, digest, None, digest_alg=digest_alg, nonce=nonce, trust_roots=trust_roots)
     if not check.ok:
         raise TimestampError(f"The authority's token was refused: {check.message}. / "
                              "타임스탬프 토큰 검증에 실패했습니다.")
-    certs = [c.chosen for c in (token["content"]["certificates"] or []) if c.name == "certificate"]
+    certs = [_cert(bytes(c.chosen.dump())) for c in (cms.ContentInfo.load(token_der)["content"]["certificates"] or [])
+             if c.name == "certificate"]
     return TimestampResponse(token_der, check, certs_to_pem(certs), status)
 
 
@@ -548,18 +588,28 @@ def _stamp(case: Case, subject_kind: str, subject: str, digest: bytes, item_ref:
     urls, settings = _configured(tsa_urls)
     if not urls:
         return StampResult()
-    answers: list[tuple[str, TimestampResponse]] = []
-    failures: list[TsaFailure] = []
-    for i, url in enumerate(urls):
-        if progress is not None:
-            progress(i, len(urls), url)
+    # Authorities are asked in parallel (a slow one does not delay the others); results are
+    # kept in the configured order so the ledger event is the same whatever answered first.
+    outcome: dict[str, TimestampResponse | TsaFailure] = {}
+
+    def ask(url: str) -> TimestampResponse | TsaFailure:
         try:
-            answers.append((url, request_timestamp(url, digest, timeout=timeout or DEFAULT_TIMEOUT_S,
-                                                   proxy=settings.proxy)))
+            return request_timestamp(url, digest, timeout=timeout or DEFAULT_TIMEOUT_S, proxy=settings.proxy)
         except EvidenceKitError as exc:
-            failures.append(TsaFailure(url, exc.message))
+            return TsaFailure(url, exc.message)
+        except Exception as exc:  # never lose a capture to a bug in a remote answer
+            return TsaFailure(url, f"Unexpected error ({type(exc).__name__}). / 예기치 않은 오류입니다.")
+
     if progress is not None:
-        progress(len(urls), len(urls), "")
+        progress(0, len(urls), urls[0])
+    with ThreadPoolExecutor(max_workers=min(len(urls), 8), thread_name_prefix="tsa") as pool:
+        futures = {pool.submit(ask, url): url for url in urls}
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(urls), futures[future])
+    answers = [(url, r) for url in urls if isinstance(r := outcome[url], TimestampResponse)]
+    failures = [r for url in urls if isinstance(r := outcome[url], TsaFailure)]
     at = ledger.utc_now_ms()
     details: dict[str, Any] = {"subject_kind": subject_kind, "subject": subject, "digest_alg": DIGEST_ALG,
                                "digest": digest.hex(), **extra_details}
@@ -569,6 +619,10 @@ def _stamp(case: Case, subject_kind: str, subject: str, digest: bytes, item_ref:
     if failures:
         details["failures"] = [{"tsa_url": f.tsa_url, "error": f.message} for f in failures]
     action = ledger.TIMESTAMPED if answers else TIMESTAMP_FAILED
+    _log.info("%s %s %s: %d token(s), %d failure(s)", action, subject_kind, subject, len(answers), len(failures))
+    for f in failures:
+        reason = f.message.split(" / ")[0].replace(f.tsa_url, _host(f.tsa_url))[:200]
+        _log.warning("timestamp authority %s failed: %s", _host(f.tsa_url), reason)
     records: list[TimestampRecord] = []
     with case.transaction(Permission.CAPTURE) as event:
         ev = event(action, item_ref, details)
@@ -604,6 +658,16 @@ def stamp_ledger_head(case: Case, progress: ProgressCallback | None = None, *,
     """Stamp the hash of the newest ledger event (which the whole chain before it depends on)."""
     seq, head = case.ledger_head()
     return _stamp(case, "ledger", str(seq), bytes.fromhex(head), "", {"seq": seq}, tsa_urls, timeout, progress)
+
+
+def stamp_capture(case: Case, item: Item | str, progress: ProgressCallback | None = None, *,
+                  tsa_urls: Sequence[str] | None = None,
+                  timeout: float | None = None) -> tuple[StampResult, StampResult]:
+    """After a capture: stamp the item, then the ledger head (which now includes the item's
+    creation and timestamp events). Returns both results; never raises for network trouble."""
+    item_result = stamp_item(case, item, progress, tsa_urls=tsa_urls, timeout=timeout)
+    head_result = stamp_ledger_head(case, progress, tsa_urls=tsa_urls, timeout=timeout)
+    return item_result, head_result
 
 
 def _record_from_row(r: Any) -> TimestampRecord:
@@ -720,6 +784,6 @@ def token_json(record: TimestampRecord) -> dict[str, Any]:
 __all__ = [
     "TIMESTAMP_FAILED", "StampResult", "TimestampError", "TimestampRecord", "TokenCheck", "TsaFailure",
     "build_request", "item_digest", "item_digest_from_listing", "item_listing", "parse_response",
-    "request_timestamp", "stamp_item", "stamp_ledger_head", "timestamps", "verify_case_timestamps",
+    "request_timestamp", "stamp_capture", "stamp_item", "stamp_ledger_head", "timestamps", "verify_case_timestamps",
     "verify_token",
 ]

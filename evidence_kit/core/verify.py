@@ -101,6 +101,11 @@ def verify_case(case: Case, *, progress: ProgressCallback | None = None, cancel:
 
     report.problems.extend(verify_case_timestamps(case))
 
+    # 3c. Platform request drafts against their drafting and status events.
+    from .requests.verify import verify_case_requests
+
+    report.problems.extend(verify_case_requests(case, check_objects=check_objects))
+
     # 4. Every object: decrypt, authenticate every chunk, recompute every hash.
     if check_objects:
         total = sum(int(refs[0][1]["size"]) for refs in objects.values())

@@ -44,17 +44,33 @@ def add_web_item(case: Case) -> Item:
     draft.add_bytes(b"<html><body>post</body></html>", role="dom", name="dom.html", mime="text/html")
     draft.add_bytes(b"HTTP/1.1 200 OK\r\nServer: nginx\r\n", role="headers", name="headers.txt", mime="text/plain",
                     metadata={"status": 200})
+    # The shape core/capture/web.py writes (status, server, TLS, flags at the top level).
     draft.metadata = {
-        "http": {"status": 200, "server_ip": "149.154.167.99", "tls": {"version": "TLSv1.3",
-                                                                    "cipher": "TLS_AES_256_GCM_SHA384"},
-                 "redirects": ["https://t.me/deepfake_channel_example/12345", LONG_URL]},
-        "platform": {"platform": "telegram", "channel": "deepfake_channel_example", "message_id": "12345",
-                     "canonical_url": "https://t.me/deepfake_channel_example/12345"},
+        "requested_url": LONG_URL, "final_url": "https://t.me/s/deepfake_channel_example/12345",
+        "status": 200, "reason": "OK", "server_ip": "149.154.167.99", "server_port": 443,
+        "tls": {"verified": True, "error": "", "version": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384",
+                "certificate": {"subject": "CN=t.me", "issuer": "CN=Go Daddy Secure CA - G2",
+                                "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z",
+                                "sha256": "ab" * 32},
+                "chain": [{"subject": "CN=t.me", "pem": "-----BEGIN CERTIFICATE-----"}]},
+        "redirect_chain": [{"url": LONG_URL, "status": 301},
+                           {"url": "https://t.me/s/deepfake_channel_example/12345", "status": 200}],
+        "http": {"request_headers": [["Host", "t.me"], ["Accept", "text/html"]],
+                 "response_headers": [["Server", "nginx/1.18.0"], ["Content-Type", "text/html; charset=utf-8"]]},
+        "flags": ["screenshot_capped"],
+        "platform": {"platform": "telegram", "kind": "post",
+                     "canonical_url": "https://t.me/deepfake_channel_example/12345",
+                     "ids": {"channel": "deepfake_channel_example", "message_id": "12345"},
+                     "handle": "deepfake_channel_example", "observed_url": LONG_URL, "resolved_url": ""},
     }
-    draft.acquisition.update({"user_agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    draft.acquisition.update({"method": "HTTP (python-requests) + QtWebEngine render",
+                              "user_agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                                             "Chrome/124.0 Safari/537.36",
-                              "proxy": "socks5://127.0.0.1:9050", "clock_offset_ms": -42,
-                              "ntp_server": "time.kriss.re.kr"})
+                              "proxy": "socks5://127.0.0.1:9050", "persona": "off-the-record",
+                              "clock": {"server": "time.kriss.re.kr", "measured_at": "2026-11-22T03:00:00.000Z",
+                                        "ok": 1, "offset_s": "-0.042", "delay_s": "0.010", "stratum": 1,
+                                        "server_time": "2026-11-22T03:00:00.000Z"},
+                              "server_ip": "149.154.167.99", "limits": {"max_bytes": 268435456}})
     draft.notes = "피해자 신고로 수집. Collected after the victim's report.\n두 번째 줄."
     draft.tags = ["deepfake", "긴급"]
     return draft.commit()

@@ -287,3 +287,121 @@ def test_stamped_ledger_event_rewritten_is_reported(case: Case, tsa: TsaServer) 
     _raw(case, "UPDATE timestamps SET subject = '1', digest = ? WHERE id = ?", "00" * 32, rec.id)
     texts = [str(p) for p in case.verify(record=False, check_objects=False).problems]
     assert any("has changed since it was stamped" in t for t in texts)
+
+
+def test_authorities_are_asked_in_parallel_and_kept_in_order(case: Case, tsa: TsaServer, tmp_path: Path) -> None:
+    exhibit = _ingest(case, tmp_path)
+    seen: list[tuple[int, int, str]] = []
+    result = stamp_item(case, exhibit, lambda d, t, m: seen.append((d, t, m)),
+                        tsa_urls=[tsa.url("/hang"), tsa.url("/tsa"), tsa.url("/tsa?second")], timeout=1)
+    assert [r.tsa_url for r in result] == [tsa.url("/tsa"), tsa.url("/tsa?second")]
+    assert [f.tsa_url for f in result.failures] == [tsa.url("/hang")]
+    assert seen[-1][:2] == (3, 3)
+    ev = case.events(action=ledger.TIMESTAMPED)[-1]
+    assert [t["tsa_url"] for t in ev.details["tokens"]] == [tsa.url("/tsa"), tsa.url("/tsa?second")]
+
+
+def test_stamp_capture_stamps_item_then_head(case: Case, tsa: TsaServer, tmp_path: Path) -> None:
+    from evidence_kit.core.timestamps import stamp_capture
+
+    exhibit = _ingest(case, tmp_path)
+    item_result, head_result = stamp_capture(case, exhibit, tsa_urls=[tsa.url("/tsa")])
+    assert item_result.ok and head_result.ok
+    # The head stamped is the item's own timestamped event: the whole chain up to it is covered.
+    assert head_result[0].subject == str(item_result.event_seq)
+    assert case.verify(record=False).ok
+
+
+_TOKEN_CACHE: dict[str, bytes] = {}
+
+
+def _valid_token() -> bytes:
+    if "t" not in _TOKEN_CACHE:
+        from tests.tsa_testing import shared_authority
+
+        nonce = new_nonce()
+        auth = shared_authority()
+        _TOKEN_CACHE["t"] = parse_response(build_response(auth, build_request(DIGEST, nonce)), DIGEST, nonce).token
+    return _TOKEN_CACHE["t"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.integers(min_value=0), st.integers(min_value=1, max_value=255))
+@settings(max_examples=250, deadline=None)
+def test_any_single_byte_change_is_refused_or_harmless_never_a_crash(position: int, flip: int) -> None:
+    token = bytearray(_valid_token())
+    pos = position % len(token)
+    token[pos] ^= flip
+    check = verify_token(bytes(token), DIGEST)
+    assert isinstance(check.ok, bool) and check.message
+    # The TSTInfo (time, imprint, serial, nonce), the signed attributes and the signature are
+    # covered: a change in any of them is refused.
+    if check.ok:
+        assert not any(start <= pos < end for start, end in _covered_ranges()), f"byte {pos} change accepted"
+
+
+def _covered_ranges() -> list[tuple[int, int]]:
+    from asn1crypto import cms
+
+    token = _valid_token()
+    sd = cms.ContentInfo.load(token)["content"]
+    tst = sd["encap_content_info"]["content"].contents
+    si = sd["signer_infos"][0]
+    attrs = si["signed_attrs"].dump()
+    sig = si["signature"].contents
+    return [(token.find(part), token.find(part) + len(part)) for part in (tst, attrs, sig)]
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=200, deadline=None)
+def test_random_bytes_are_refused_not_crashed(data: bytes) -> None:
+    assert not verify_token(data, DIGEST).ok
+    with pytest.raises(TimestampError):
+        parse_response(data, DIGEST, 1)
+
+
+# -- interoperability: tokens made by OpenSSL's own TSA (`openssl ts -reply`) ------------------
+@needs_openssl
+@pytest.mark.parametrize(("ess_alg", "with_chain"), [("sha1", False), ("sha256", True)])
+def test_tokens_made_by_openssl_tsa_verify(tmp_path: Path, ess_alg: str, with_chain: bool) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.tsa_testing import shared_authority
+
+    auth = shared_authority()
+    key = auth.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+    (tmp_path / "tsa.key").write_bytes(key)
+    (tmp_path / "tsa.pem").write_bytes(auth.tsa_pem)
+    (tmp_path / "ca.pem").write_bytes(auth.ca_pem)
+    (tmp_path / "serial").write_text("01\n")
+    (tmp_path / "tsa.cnf").write_text(f"""
+[ tsa ]
+default_tsa = tsa_config
+[ tsa_config ]
+serial = {tmp_path}/serial
+signer_cert = {tmp_path}/tsa.pem
+signer_key = {tmp_path}/tsa.key
+signer_digest = sha256
+certs = {tmp_path}/ca.pem
+default_policy = 1.2.3.4.1
+digests = sha256
+accuracy = secs:1
+ordering = no
+tsa_name = yes
+ess_cert_id_chain = {"yes" if with_chain else "no"}
+ess_cert_id_alg = {ess_alg}
+""")
+    nonce = new_nonce()
+    (tmp_path / "req.tsq").write_bytes(build_request(DIGEST, nonce))
+    subprocess.run(["openssl", "ts", "-reply", "-config", str(tmp_path / "tsa.cnf"), "-queryfile",
+                    str(tmp_path / "req.tsq"), "-out", str(tmp_path / "resp.tsr")], check=True, capture_output=True)
+    resp = parse_response((tmp_path / "resp.tsr").read_bytes(), DIGEST, nonce, trust_roots=auth.ca_pem)
+    assert resp.check.ok and resp.check.trusted is True and resp.check.policy == "1.2.3.4.1"
+    assert "BEGIN CERTIFICATE" in resp.certs_pem
+    assert not verify_token(resp.token, hashlib.sha256(b"other").digest()).ok
+    with pytest.raises(TimestampError, match="nonce"):
+        parse_response((tmp_path / "resp.tsr").read_bytes(), DIGEST, nonce + 1)

@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     stamp = sub.add_parser("timestamp", help="get RFC 3161 timestamps for items and the ledger head now")
     stamp.add_argument("items", nargs="*", metavar="ITEM", help="exhibit numbers (E0001 or the full form)")
     stamp.add_argument("--no-ledger", action="store_true", help="do not stamp the ledger head")
+    stamp.add_argument("--list", action="store_true", help="list the tokens stored in the case (sends nothing)")
+    stamp.add_argument("--ca", action="append", default=[], metavar="PEM",
+                       help="with --list: a root certificate you trust; each token must chain to one")
     add_json_flag(stamp)
     stamp.set_defaults(handler=cmd_timestamp)
 
@@ -187,6 +190,8 @@ def cmd_ntp(args: argparse.Namespace) -> int:
 def cmd_timestamp(args: argparse.Namespace) -> int:
     from ...core.timestamps import StampResult, stamp_item, stamp_ledger_head
 
+    if args.list:
+        return _list_tokens(args)
     if not Settings.load().tsa_urls:
         raise InputError("No timestamp authority is configured: add one with `evidence-kit config tsa add URL`. / "
                          "타임스탬프 기관이 설정되지 않았습니다.")
@@ -215,6 +220,43 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
         raise _StampFailed(f"No timestamp was obtained for {', '.join(failed)}; the failure is recorded in the "
                            "custody ledger. / 타임스탬프를 받지 못했습니다.")
     return 0
+
+
+def _list_tokens(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ...core.timestamps import timestamps, verify_token
+
+    roots: list[bytes] = []
+    for name in args.ca:
+        try:
+            roots.append(Path(name).read_bytes())
+        except OSError as exc:
+            raise InputError(f"Cannot read {name}: {exc.strerror}. / 인증서 파일을 읽을 수 없습니다.") from None
+        if b"-----BEGIN CERTIFICATE-----" not in roots[-1]:
+            raise InputError(f"{name} is not a PEM certificate file. / PEM 인증서 파일이 아닙니다.")
+    with open_case(args) as case:
+        records = timestamps(case)
+        if args.items:
+            wanted = {case.item(ref).exhibit for ref in args.items}
+            records = [r for r in records if r.subject in wanted]
+    rows = []
+    for r in records:
+        check = verify_token(r.token, bytes.fromhex(r.digest), r.tsa_certs, digest_alg=r.digest_alg,
+                             trust_roots=roots or None)
+        rows.append({**r.to_json(), "token_ok": 1 if check.ok else 0, "check": check.message,
+                     "chain": list(check.chain), "trusted": check.trusted})
+    if args.json:
+        print_json(rows)
+        return 1 if any(not row["token_ok"] for row in rows) else 0
+    if not rows:
+        print("No timestamp tokens in this case. / 타임스탬프 토큰이 없습니다.")
+    bad = [row for row in rows if not row["token_ok"]]
+    for row in rows:
+        subject = row["subject"] if row["subject_kind"] == "item" else f"ledger #{row['subject']}"
+        status = "ok" if row["token_ok"] else f"INVALID: {row['check']}"
+        print(f"#{row['id']}  {subject}  {row['gen_time']}  {row['tsa_url']}  serial {row['serial']}  {status}")
+    return 1 if bad else 0
 
 
 class _StampFailed(EvidenceKitError):

@@ -10,7 +10,6 @@ anywhere instead of running off the page.
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -30,7 +30,6 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -42,12 +41,13 @@ from reportlab.platypus import (
 
 from ... import __version__
 from ..case import Artifact, Item
-from ..errors import InputError
+from ..errors import EvidenceKitError, InputError
 from ..exif import format_gps
 from ..filetypes import is_image, is_video
-from ..imaging import thumbnail
+from ..imaging import thumbnail_image
 from ..ledger import Event
 from ..paths import resource
+from ..progress import CancelToken, ProgressCallback, no_progress
 from ..roles import ROLE_LABELS, Role
 from .context import ExportContext
 
@@ -63,6 +63,7 @@ MAX_PREVIEW_BYTES = 64 << 20
 #: A value longer than this is cut; the full value is in manifest.json.
 MAX_VALUE_CHARS = 1500
 MAX_METADATA_ROWS = 80
+MAX_LINES = 24
 THUMB_PX = 480
 THUMB_MAX_W = 70 * mm
 THUMB_MAX_H = 85 * mm
@@ -137,6 +138,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "clock_offset": ("Clock offset", "시계 오차"),
     "ntp_server": ("NTP server", "NTP 서버"),
     "python": ("Python", "Python"),
+    "method": ("Acquisition method", "수집 방법"),
+    "browser_profile": ("Browser profile", "브라우저 프로필"),
+    "render_engine": ("Rendering engine", "렌더링 엔진"),
+    "clock_not_measured": ("not measured", "측정하지 못함"),
+    "final_url": ("Final URL", "최종 URL"),
+    "capture_flags": ("Capture warnings", "수집 경고"),
+    "tls_verified": ("certificate verified", "인증서 검증됨"),
+    "tls_not_verified": ("certificate NOT verified", "인증서 검증 실패"),
     "other": ("Other", "기타"),
     "artifacts": ("Files (artifacts)", "파일 (구성 요소)"),
     "artifact_role": ("Role", "구분"),
@@ -163,6 +172,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "action": ("Action", "처리 내용"),
     "event_hash": ("Event hash (SHA-256)", "기록 해시 (SHA-256)"),
     "timestamps": ("Trusted timestamps (RFC 3161)", "신뢰 타임스탬프 (RFC 3161)"),
+    "timestamps_ledger": ("Trusted timestamps of the custody ledger (RFC 3161)",
+                          "관리 기록에 대한 신뢰 타임스탬프 (RFC 3161)"),
+    "ts_subject": ("Stamped", "대상"),
+    "ts_time": ("Time (authority's clock)", "시각 (발급 기관 기준)"),
+    "ts_ids": ("Serial, stamped digest, token SHA-256", "일련번호, 대상 해시, 토큰 SHA-256"),
+    "ts_serial": ("serial", "일련번호"),
+    "ts_digest": ("digest", "대상 해시"),
+    "ts_token": ("token", "토큰"),
+    "ts_file": ("file", "파일"),
     "verification": ("Verification statement", "검증 안내"),
     "verification_text": (
         "Every file in this bundle is listed with its SHA-256 in SHA256SUMS, and each evidence file "
@@ -226,6 +244,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_failed": ("FAILED", "실패"),
     "status_skipped": ("skipped", "건너뜀"),
     "status_absent": ("not present", "해당 없음"),
+    "status_unchecked": ("not checked", "확인 못 함"),
 }
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -270,12 +289,25 @@ ARTIFACT_ROLE_LABELS: dict[str, tuple[str, str]] = {
     "export_json": ("Export JSON", "내보내기 JSON"),
 }
 
+CHECK_LABELS: dict[str, tuple[str, str]] = {
+    "zip": ("ZIP structure", "ZIP 구조"),
+    "files": ("Files against SHA256SUMS", "SHA256SUMS 대비 파일"),
+    "manifest": ("Manifest against the files", "파일 대비 목록(manifest)"),
+    "manifest_signature": ("Manifest signature", "목록 서명"),
+    "ledger": ("Custody ledger chain", "관리 기록 연결"),
+    "signatures": ("Event signatures", "기록 서명"),
+    "keys": ("Users' public keys", "사용자 공개 키"),
+    "items": ("Exhibits against their capture events", "수집 기록 대비 증거물"),
+    "timestamps": ("RFC 3161 timestamp tokens", "RFC 3161 타임스탬프 토큰"),
+}
+
 # Acquisition fields shown first, in this order, with a label; the rest follow as "other".
 _ACQ_ORDER: tuple[tuple[str, str], ...] = (
-    ("workstation", "workstation"), ("os", "os"), ("os_user", "os_user"), ("tool", "tool"),
+    ("method", "method"), ("workstation", "workstation"), ("os", "os"), ("os_user", "os_user"), ("tool", "tool"),
     ("user_agent", "user_agent"), ("proxy", "proxy"), ("persona", "persona"),
-    ("clock_offset_ms", "clock_offset"), ("clock_offset", "clock_offset"), ("ntp_server", "ntp_server"),
-    ("python", "python"),
+    ("browser_profile", "browser_profile"), ("render_engine", "render_engine"), ("server_ip", "server_ip"),
+    ("clock", "clock_offset"), ("clock_offset_ms", "clock_offset"), ("clock_offset", "clock_offset"),
+    ("ntp_server", "ntp_server"), ("python", "python"),
 )
 _ACQ_SKIP = {"collector", "role", "started_utc", "ended_utc", "local_zone"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -326,18 +358,22 @@ def register_fonts() -> None:
 
 
 # -- text helpers ---------------------------------------------------------------------------
-def clean(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…") -> str:
-    """Printable text of a suspect-controlled value, cut to `limit` characters."""
+def clean(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…", max_lines: int = MAX_LINES) -> str:
+    """Printable text of a suspect-controlled value, cut to `limit` characters and `max_lines`
+    lines (a table cell cannot continue on the next page, so it must stay shorter than one)."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\t", " "))
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    cut = False
     if len(text) > limit:
-        text = text[:limit] + " " + cut_note
-    return text
+        text, cut = text[:limit], True
+    if text.count("\n") >= max_lines:
+        text, cut = "\n".join(text.split("\n")[:max_lines]), True
+    return text + " " + cut_note if cut else text
 
 
-def para_text(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…") -> str:
+def para_text(value: Any, limit: int = MAX_VALUE_CHARS, cut_note: str = "…", max_lines: int = MAX_LINES) -> str:
     """Escaped for reportlab's mini-markup, line breaks kept."""
-    return escape(clean(value, limit, cut_note)).replace("\n", "<br/>")
+    return escape(clean(value, limit, cut_note, max_lines)).replace("\n", "<br/>")
 
 
 def parse_utc(text: str) -> datetime | None:
@@ -374,30 +410,49 @@ def human_size(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
+MAX_FLATTEN_ROWS = 2000
+MAX_FLATTEN_DEPTH = 10
+
+
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested metadata as ("a.b.c", "text") rows, lists of scalars joined."""
+    """Nested metadata as ("a.b.c", "text") rows, lists of scalars joined. Bounded in depth and
+    rows: suspect-controlled JSON (chat exports) can nest or repeat without end."""
     rows: list[tuple[str, str]] = []
+    _flatten(value, prefix, rows, 0)
+    return rows
+
+
+def _flatten(value: Any, prefix: str, rows: list[tuple[str, str]], depth: int) -> None:
+    if len(rows) >= MAX_FLATTEN_ROWS:
+        return
+    if depth > MAX_FLATTEN_DEPTH and isinstance(value, Mapping | list | tuple):
+        rows.append((prefix, "…"))  # not str(value): that recurses as deep as the value
+        return
     if isinstance(value, Mapping):
         for k, v in value.items():
-            key = f"{prefix}.{k}" if prefix else str(k)
-            rows.extend(flatten(v, key))
+            _flatten(v, f"{prefix}.{k}" if prefix else str(k), rows, depth + 1)
     elif isinstance(value, list | tuple):
-        if all(not isinstance(v, Mapping | list | tuple) for v in value):
-            rows.append((prefix, ", ".join("" if v is None else str(v) for v in value)))
+        if value and all(isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                         for v in value):
+            # [name, value] pairs (HTTP headers): "prefix.Name: value", in order
+            rows.extend((f"{prefix}.{name}", val) for name, val in value[:MAX_FLATTEN_ROWS])
+        elif all(not isinstance(v, Mapping | list | tuple) for v in value):
+            rows.append((prefix, ", ".join("" if v is None else str(v) for v in value[:MAX_FLATTEN_ROWS])))
         else:
             for i, v in enumerate(value):
-                rows.extend(flatten(v, f"{prefix}[{i}]"))
+                if len(rows) >= MAX_FLATTEN_ROWS:
+                    break
+                _flatten(v, f"{prefix}[{i}]", rows, depth + 1)
     elif isinstance(value, bool):
         rows.append((prefix, "yes" if value else "no"))
     elif value is not None and value != "":
         rows.append((prefix, str(value)))
-    return rows
 
 
 # -- styles and building blocks -------------------------------------------------------------
 class Styles:
     def __init__(self) -> None:
-        base = {"fontName": FONT, "wordWrap": "CJK", "splitLongWords": True}
+        base = {"fontName": FONT, "splitLongWords": True}
         self.body = ParagraphStyle("body", fontSize=9, leading=12.5, **base)
         self.small = ParagraphStyle("small", fontSize=7.5, leading=10, **base)
         self.label = ParagraphStyle("label", fontSize=8, leading=10.5, textColor=colors.HexColor("#333333"),
@@ -418,10 +473,8 @@ class Styles:
                                      spaceAfter=8, **base)
         self.code = ParagraphStyle("code", fontSize=8, leading=11, leftIndent=10, backColor=colors.HexColor("#f2f2f2"),
                                    borderPadding=3, spaceBefore=2, spaceAfter=6, **{**base, "fontName": FONT_MONO})
-        self.verdict_ok = ParagraphStyle("verdict_ok", fontSize=15, leading=21, textColor=colors.white,
-                                         backColor=colors.HexColor("#1e7b34"), borderPadding=8, alignment=TA_CENTER,
-                                         spaceBefore=6, spaceAfter=12, **{**base, "fontName": FONT_BOLD})
-        self.verdict_bad = ParagraphStyle("verdict_bad", parent=self.verdict_ok, backColor=colors.HexColor("#b3261e"))
+        self.verdict = ParagraphStyle("verdict", fontSize=15, leading=21, textColor=colors.white,
+                                      alignment=TA_CENTER, **{**base, "fontName": FONT_BOLD})
 
 
 GRID = colors.HexColor("#b8c2cc")
@@ -491,6 +544,22 @@ class Placeholder(Flowable):
         c.drawCentredString(self.width / 2, self.height / 2 - 3, self.text)
 
 
+class PreviewImage(Flowable):
+    """A Pillow image drawn as is (no PNG round trip: it is embedded once, Flate-compressed)."""
+
+    def __init__(self, image: PILImage.Image, width: float, height: float) -> None:
+        super().__init__()
+        self.image = image
+        self.width = width
+        self.height = height
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(ImageReader(self.image), 0, 0, self.width, self.height)
+
+
 class _NumberedCanvas(Canvas):
     """Draws header and "page X of Y" once the total is known (pages are kept until save)."""
 
@@ -540,11 +609,23 @@ def _page_decorator(header_left: str, header_right: str, footer_left: str,
     return decorate
 
 
+class _Doc(SimpleDocTemplate):
+    """Reports layout progress (one step per item heading laid out) and honours cancel."""
+
+    def __init__(self, *args: Any, on_flowable: Callable[[Flowable], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_flowable = on_flowable
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # reportlab hook
+        self._on_flowable(flowable)
+
+
 def _build(out: BinaryIO, story: list[Flowable], *, title: str, subject: str, author: str,
-           decorate: Callable[[Canvas, int, int], None], lang: str) -> None:
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
-                            bottomMargin=MARGIN, title=title, subject=subject, author=author,
-                            creator=f"Evidence Kit {__version__}", lang=lang)
+           decorate: Callable[[Canvas, int, int], None], lang: str,
+           on_flowable: Callable[[Flowable], None] = lambda f: None) -> None:
+    doc = _Doc(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
+               bottomMargin=MARGIN, title=title, subject=subject, author=author,
+               creator=f"Evidence Kit {__version__}", lang=lang, on_flowable=on_flowable)
 
     def make_canvas(*args: Any, **kwargs: Any) -> _NumberedCanvas:
         return _NumberedCanvas(*args, decorate=decorate, **kwargs)
@@ -553,26 +634,51 @@ def _build(out: BinaryIO, story: list[Flowable], *, title: str, subject: str, au
 
 
 # -- the court report -----------------------------------------------------------------------
-def write_court_report(ctx: ExportContext, out: BinaryIO) -> None:
-    """Write the court report PDF for an export into `out`."""
+def write_court_report(ctx: ExportContext, out: BinaryIO, *, progress: ProgressCallback | None = None,
+                       cancel: CancelToken | None = None) -> None:
+    """Write the court report PDF for an export into `out`.
+
+    progress(done, total, message) counts each item twice: once when its page is prepared
+    (preview decoded), once when it is laid out. cancel is checked at each step; a cancelled
+    report raises CancelledError and `out` holds an incomplete PDF the caller discards.
+    """
     register_fonts()
     lb = Labels(ctx.lang)
     st = Styles()
     info = ctx.case_info
+    total = 2 * len(ctx.items)
+    report = progress or no_progress
     story: list[Flowable] = []
     story += _cover(ctx, lb, st)
     story.append(PageBreak())
     story += _exhibit_list(ctx, lb, st)
-    for item in ctx.items:
+    for n, item in enumerate(ctx.items, 1):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         story.append(PageBreak())
-        story += _item_pages(ctx, item, lb, st)
+        pages = _item_pages(ctx, item, lb, st)
+        pages[0]._ek_item = item.exhibit  # marks the heading, for layout progress
+        story += pages
+        report(n, total, item.exhibit)
     story.append(PageBreak())
     story += _verification_and_signature(ctx, lb, st)
+    laid_out = [len(ctx.items)]
+
+    def on_flowable(flowable: Flowable) -> None:
+        exhibit = getattr(flowable, "_ek_item", None)
+        if exhibit is None:
+            return
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        laid_out[0] += 1
+        report(laid_out[0], total, exhibit)
+
     decorate = _page_decorator(f"{lb('case')} {clean(info.number, 64)}",
                                f"{lb('header')} · {clean(ctx.bundle_name, 80)}",
                                lb("generated_by", tool=ctx.tool), lb)
     _build(out, story, title=f"{lb('report_title')} {clean(info.number, 64)}", subject=clean(info.title, 200),
-           author=clean(ctx.exporter.full_name or ctx.exporter.name, 100), decorate=decorate, lang=ctx.lang)
+           author=clean(ctx.exporter.full_name or ctx.exporter.name, 100), decorate=decorate, lang=ctx.lang,
+           on_flowable=on_flowable)
 
 
 def _officer_line(ctx: ExportContext, lb: Labels) -> str:
@@ -663,13 +769,14 @@ def _preview(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[Flo
     if art.size > MAX_PREVIEW_BYTES or ctx.read_artifact is None:
         return [Placeholder(lb("no_preview_large") if art.size > MAX_PREVIEW_BYTES else lb("no_preview"))]
     try:
-        png = thumbnail(ctx.read_artifact(art), THUMB_PX, blur=ctx.blur, max_aspect=1.6)
-    except InputError:
+        preview = thumbnail_image(ctx.read_artifact(art), THUMB_PX, blur=ctx.blur, max_aspect=1.6)
+    except (EvidenceKitError, OSError, MemoryError):
+        # Undecodable, too large, or the stored bytes failed their check: the report still
+        # describes the item (verification names the damaged object).
         return [Placeholder(lb("no_preview_bad"))]
-    reader = ImageReader(io.BytesIO(png))
-    w, h = reader.getSize()
+    w, h = preview.size
     scale = min(THUMB_MAX_W / w, THUMB_MAX_H / h)
-    img = Image(io.BytesIO(png), width=w * scale, height=h * scale, hAlign="LEFT")
+    img = PreviewImage(preview, w * scale, h * scale)
     if art.role.startswith("screenshot"):
         caption += f" ({lb('preview_top')})" if _is_tall(art) else ""
     name = f"{lb.pick(ARTIFACT_ROLE_LABELS, art.role)}: {clean(art.name, 80)}"
@@ -718,13 +825,17 @@ def _item_pages(ctx: ExportContext, item: Item, lb: Labels, st: Styles) -> list[
         story += [CondPageBreak(30 * mm), Paragraph(escape(lb("metadata")), st.h2),
                   _rows_table(meta_rows, st, cut, lb)]
 
-    story += [Paragraph(escape(lb("notes")), st.h2),
-              Paragraph(para_text(item.notes, 4000, cut) or escape(lb("none")), st.body),
-              Paragraph(escape(lb("tags")), st.h2),
-              Paragraph(para_text(", ".join(item.tags), 1000, cut) or escape(lb("none")), st.body)]
+    story.append(KeepTogether([
+        Paragraph(escape(lb("notes")), st.h2),
+        Paragraph(para_text(item.notes, 6000, cut, max_lines=400) or escape(lb("none")), st.body),
+        Paragraph(escape(lb("tags")), st.h2),
+        Paragraph(para_text(", ".join(item.tags), 1000, cut) or escape(lb("none")), st.body)]))
 
     story += [CondPageBreak(35 * mm), Paragraph(escape(lb("custody")), st.h2),
               _custody_table(ctx.events_of(item.exhibit), lb, st)]
+    stamps = _stamps_of(ctx, "item", item.exhibit)
+    if stamps:
+        story += [Paragraph(escape(lb("timestamps")), st.h2), _timestamps_table(stamps, lb, st)]
     return story
 
 
@@ -764,13 +875,38 @@ def _acquisition_rows(item: Item, lb: Labels, st: Styles, cut: str) -> list[tupl
     for key, label in _ACQ_ORDER:
         if key in acq and acq[key] not in (None, "", {}):
             value = acq[key]
-            text = _clock_offset(value) if key == "clock_offset_ms" else _value_text(value)
+            if key == "clock":
+                text = _clock_text(value, lb)
+            elif key == "clock_offset_ms":
+                text = _clock_offset(value)
+            else:
+                text = _value_text(value)
             cell = Paragraph(para_text(text, 600, cut), st.mono if key == "user_agent" else st.body)
             rows.append((lb(label), cell))
             shown.add(key)
     for key, text in flatten({k: v for k, v in acq.items() if k not in shown}):
         rows.append((key, Paragraph(para_text(text, 600, cut), st.small)))
     return rows
+
+
+def _clock_text(clock: Any, lb: Labels) -> str:
+    """The NTP reading (core.clock.ClockReading.to_json) in one line."""
+    if not isinstance(clock, Mapping):
+        return _value_text(clock)
+    server = clock.get("server", "")
+    if clock.get("ok") in (1, True, "1"):
+        offset = clock.get("offset_s")
+        try:
+            shown = f"{float(str(offset)) * 1000:+.0f} ms"
+        except (TypeError, ValueError):
+            shown = str(offset)
+        bits = [shown, f"{lb('ntp_server')}: {server}"]
+        if clock.get("stratum") not in (None, ""):
+            bits.append(f"stratum {clock['stratum']}")
+        if clock.get("measured_at"):
+            bits.append(utc_and_kst(str(clock["measured_at"]), " / "))
+        return " · ".join(bits)
+    return f"{lb('clock_not_measured')} ({server}): {clock.get('error', '')}"
 
 
 def _clock_offset(value: Any) -> str:
@@ -796,18 +932,64 @@ def _platform_rows(item: Item) -> list[tuple[str, str]]:
 
 
 def _metadata_rows(item: Item, lb: Labels) -> list[tuple[str, str]]:
-    meta = {k: v for k, v in item.metadata.items() if k not in ("platform", "identifiers", "platform_ids")}
+    """Labelled rows for what a reader looks for first (final URL, HTTP status, server IP, TLS,
+    capture warnings, GPS), then every other field under its manifest.json key. Web captures
+    keep these at the top level of the item metadata; older or imported items under "http"."""
+    meta: dict[str, Any] = {k: v for k, v in item.metadata.items()
+                            if k not in ("platform", "identifiers", "platform_ids")}
+    http = dict(meta["http"]) if isinstance(meta.get("http"), Mapping) else {}
     rows: list[tuple[str, str]] = []
-    http = meta.get("http")
-    if isinstance(http, Mapping):
-        for key, label in (("status", "http_status"), ("server_ip", "server_ip"), ("tls", "tls")):
-            if http.get(key) not in (None, ""):
-                rows.append((lb(label), _value_text(http[key])))
+
+    def take(key: str) -> Any:
+        for src in (meta, http):
+            if src.get(key) not in (None, "", [], {}):
+                return src.pop(key)
+        return None
+
+    final_url = take("final_url")
+    if final_url:
+        rows.append((lb("final_url"), str(final_url)))
+    status = take("status")
+    if status is not None:
+        reason = take("reason")
+        rows.append((lb("http_status"), f"{status} {reason}" if reason else str(status)))
+    server_ip = take("server_ip")
+    if server_ip:
+        port = take("server_port")
+        rows.append((lb("server_ip"), f"{server_ip}:{port}" if port else str(server_ip)))
+    tls = take("tls")
+    if tls is not None:
+        rows.append((lb("tls"), _tls_text(tls, lb)))
+    flags = take("flags")
+    if flags:
+        rows.append((lb("capture_flags"), _value_text(flags)))
+    if http:
+        meta["http"] = http
+    else:
+        meta.pop("http", None)
     exif = meta.get("exif")
     if isinstance(exif, Mapping) and isinstance(exif.get("gps"), Mapping):
-        rows.append((lb("gps"), format_gps(dict(exif["gps"]))))
+        gps = dict(exif["gps"])
+        rows.append((lb("gps"), format_gps(gps)))
+        extra = {k: v for k, v in gps.items() if k not in ("latitude", "longitude", "altitude_m")}
+        meta["exif"] = {**{k: v for k, v in exif.items() if k != "gps"}, **({"gps": extra} if extra else {})}
     rows += flatten(meta)
     return rows
+
+
+def _tls_text(tls: Any, lb: Labels) -> str:
+    if not isinstance(tls, Mapping):
+        return _value_text(tls)
+    parts = [str(v) for v in (tls.get("version"), tls.get("cipher")) if v]
+    if "verified" in tls:
+        verified = tls.get("verified") in (True, 1, "1", "true")
+        parts.append(lb("tls_verified") if verified else f"{lb('tls_not_verified')} {tls.get('error') or ''}".strip())
+    cert = tls.get("certificate")
+    if isinstance(cert, Mapping):
+        for key in ("subject", "issuer", "not_before", "not_after", "sha256"):
+            if cert.get(key):
+                parts.append(f"{key}: {cert[key]}")
+    return " · ".join(parts) if parts else _value_text({k: v for k, v in tls.items() if k != "chain"})
 
 
 def _rows_table(rows: list[tuple[str, str]], st: Styles, cut: str, lb: Labels | None = None) -> Table:
@@ -881,21 +1063,39 @@ def _custody_table(events: list[Event], lb: Labels, st: Styles) -> Flowable:
     return grid_table([lb("seq"), lb("time"), lb("actor"), lb("action"), lb("event_hash")], rows, widths, st)
 
 
-def _timestamp_rows(ctx: ExportContext) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for i, ts in enumerate(ctx.timestamps, 1):
-        for key, value in flatten(ts):
-            if key in ("token", "der", "token_b64", "certificates"):
-                continue
-            rows.append((f"{i}. {key}", value))
-    return rows
+def _timestamps_table(stamps: list[Mapping[str, Any]], lb: Labels, st: Styles) -> Flowable:
+    """RFC 3161 tokens (records as core.timestamps.token_json writes them): what was stamped,
+    when by the authority's clock, by which authority, and the token's own hash."""
+    rows: list[list[Any]] = []
+    for ts in stamps:
+        kind = str(ts.get("subject_kind", ""))
+        subject = str(ts.get("subject", ""))
+        what = lb("event_no", seq=subject) if kind == "ledger" else subject
+        tsa = " ".join(str(v) for v in (ts.get("tsa_name"), ts.get("tsa_url")) if v)
+        ids = [f"{lb('ts_digest')}: {ts.get('digest', '')}", f"{lb('ts_token')}: {ts.get('token_sha256', '')}"]
+        if ts.get("serial"):
+            ids.insert(0, f"{lb('ts_serial')}: {ts['serial']}")
+        if isinstance(ts.get("token"), str):  # the token's path in the bundle
+            ids.append(f"{lb('ts_file')}: {ts['token']}")
+        rows.append([para_text(what, 100),
+                     Paragraph(para_text(utc_and_kst(str(ts.get("gen_time", "")))), st.mono_small),
+                     para_text(tsa, 300),
+                     Paragraph(para_text("\n".join(ids), 400), st.mono_small)])
+    widths = [28 * mm, 36 * mm, 40 * mm, 0.0]
+    widths[3] = BODY_W - sum(widths)
+    return grid_table([lb("ts_subject"), lb("ts_time"), "TSA", lb("ts_ids")], rows, widths, st)
+
+
+def _stamps_of(ctx: ExportContext, kind: str, subject: str | None = None) -> list[Mapping[str, Any]]:
+    return [ts for ts in ctx.timestamps if isinstance(ts, Mapping) and ts.get("subject_kind") == kind
+            and (subject is None or str(ts.get("subject")) == subject)]
 
 
 def _verification_and_signature(ctx: ExportContext, lb: Labels, st: Styles) -> list[Flowable]:
     story: list[Flowable] = []
-    ts_rows = _timestamp_rows(ctx)
-    if ts_rows:
-        story += [Paragraph(escape(lb("timestamps")), st.h2), _rows_table(ts_rows, st, lb("truncated"), lb)]
+    ledger_stamps = _stamps_of(ctx, "ledger")
+    if ledger_stamps:
+        story += [Paragraph(escape(lb("timestamps_ledger")), st.h2), _timestamps_table(ledger_stamps, lb, st)]
     bundle = clean(ctx.bundle_name, 200) or "bundle.zip"
     folder = bundle[:-4] if bundle.lower().endswith(".zip") else bundle
     story += [
@@ -921,7 +1121,7 @@ def _verification_and_signature(ctx: ExportContext, lb: Labels, st: Styles) -> l
 
 
 def _signature_block(lb: Labels, st: Styles, name: str, badge: str, role: str, when: str,
-                     statement_key: str) -> list[Flowable]:
+                     statement_key: str, heading_key: str = "signature") -> list[Flowable]:
     dt = parse_utc(when)
     date = dt.astimezone(KST).strftime("%Y-%m-%d") if dt else ""
     line = Table([[""]], colWidths=[80 * mm], rowHeights=[12 * mm])
@@ -934,7 +1134,7 @@ def _signature_block(lb: Labels, st: Styles, name: str, badge: str, role: str, w
         (lb("date"), escape(date)),
         (lb("sign_here"), line),
     ]
-    return [Spacer(1, 6 * mm), KeepTogether([Paragraph(escape(lb("signature")), st.h1),
+    return [Spacer(1, 6 * mm), KeepTogether([Paragraph(escape(lb(heading_key)), st.h1),
                           Paragraph(escape(lb(statement_key)), st.body), Spacer(1, 3 * mm),
                           kv_table(rows, st, label_w=35 * mm, width=125 * mm)])]
 
@@ -967,6 +1167,8 @@ def _status_label(status: Any, lb: Labels) -> str:
         return lb("status_skipped")
     if status == "absent":
         return lb("status_absent")
+    if status is None:
+        return lb("status_unchecked")
     return clean(status, 40)
 
 
@@ -989,14 +1191,18 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
     problems = _problems_of(result)
     errors = [p for p in problems if p.get("severity", "error") != "warning"]
     warnings = [p for p in problems if p.get("severity") == "warning"]
-    ok = bool(result.get("ok")) and not errors
+    ok = result.get("ok") is True and not errors  # anything but a real true is not a pass
 
     story: list[Flowable] = [Spacer(1, 6 * mm), Paragraph(escape(lb("vr_title")), st.title)]
     if ok:
         verdict = lb("vr_ok_warn", n=len(warnings)) if warnings else lb("vr_ok")
     else:
         verdict = lb("vr_failed", n=len(errors) or len(problems) or 1)
-    story.append(Paragraph(escape(verdict), st.verdict_ok if ok else st.verdict_bad))
+    box = Table([[Paragraph(escape(verdict), st.verdict)]], colWidths=[BODY_W])
+    box.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#1e7b34" if ok else "#b3261e")),
+                             ("TOPPADDING", (0, 0), (-1, -1), 9), ("BOTTOMPADDING", (0, 0), (-1, -1), 11)]))
+    story += [Spacer(1, 4 * mm), box, Spacer(1, 5 * mm)]
 
     bundle = result.get("bundle_name") or result.get("bundle") or ""
     rows: list[tuple[str, Any]] = [(lb("vr_bundle"), Paragraph(para_text(bundle, 300), st.mono))]
@@ -1046,13 +1252,13 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
             status = c.get("status")
             colour = "#1e7b34" if status == "ok" else "#b3261e" if status == "failed" else "#555555"
             detail = c.get("detail_ko") if lb.lang == "ko" and c.get("detail_ko") else c.get("detail", "")
-            crow.append([para_text(c.get("name", ""), 60),
+            crow.append([para_text(lb.pick(CHECK_LABELS, str(c.get("name", ""))), 80),
                          Paragraph(f"<font color='{colour}'><b>{escape(_status_label(status, lb))}</b></font>",
                                    st.small),
                          para_text(detail, 600)])
         story += [Paragraph(escape(lb("vr_checks")), st.h2),
                   grid_table([lb("vr_check"), lb("vr_status"), lb("vr_detail")], crow,
-                             [36 * mm, 22 * mm, BODY_W - 58 * mm], st)]
+                             [52 * mm, 20 * mm, BODY_W - 72 * mm], st)]
 
     items = result.get("items")
     if isinstance(items, list) and items:
@@ -1095,17 +1301,20 @@ def write_verification_report(result: Mapping[str, Any], out: BinaryIO, lang: st
         for ts in timestamps:
             if not isinstance(ts, Mapping):
                 continue
-            trows.append([para_text(f"{ts.get('subject_kind', '')} {ts.get('subject', '')}", 120),
-                          para_text(utc_and_kst(str(ts.get("gen_time", "")))),
+            subject = str(ts.get("subject", ""))
+            what = lb("event_no", seq=subject) if ts.get("subject_kind") == "ledger" else subject
+            trows.append([para_text(what, 120),
+                          Paragraph(para_text(utc_and_kst(str(ts.get("gen_time", "")))), st.mono_small),
                           para_text(ts.get("tsa", ""), 200),
                           Paragraph(f"<b>{escape(_status_label(ts.get('ok'), lb))}</b> "
                                     f"{para_text(ts.get('message', ''), 300)}", st.small)])
         story += [Paragraph(escape(lb("timestamps")), st.h2),
-                  grid_table([lb("exhibit"), lb("time"), "TSA", lb("vr_status")], trows,
-                             [34 * mm, 34 * mm, 45 * mm, BODY_W - 113 * mm], st)]
+                  grid_table([lb("ts_subject"), lb("ts_time"), "TSA", lb("vr_status")], trows,
+                             [34 * mm, 36 * mm, 45 * mm, BODY_W - 115 * mm], st)]
 
     story.append(Spacer(1, 4 * mm))
-    story += _signature_block(lb, st, "", "", "", str(result.get("checked_at", "")), "vr_statement")
+    story += _signature_block(lb, st, "", "", "", str(result.get("checked_at", "")), "vr_statement",
+                              "verifier")
     decorate = _page_decorator(f"{lb('vr_header')} · {clean(bundle, 80)}",
                                f"{lb('case')} {clean(case.get('number', ''), 64)}" if case else "",
                                lb("generated_by", tool=clean(result.get("tool") or f"Evidence Kit {__version__}", 60)),

@@ -1,4 +1,9 @@
-"""Per-platform URL rules. Each rule takes a ParsedUrl whose host belongs to the platform and
+"""Per-platform URL rules.
+
+User names are case-insensitive on every one of these platforms, so canonical URLs spell them in
+lower case (the `handle` field keeps them as observed); Discord invite codes and Instagram
+shortcodes are case-sensitive and kept as they are.
+ Each rule takes a ParsedUrl whose host belongs to the platform and
 returns a Match; unknown paths on a known host give kind "page" with the normalised URL.
 
 Identifiers are kept as strings (ids can exceed 2**53). Snowflake ids carry their creation time,
@@ -114,7 +119,7 @@ def _x_status(sid: str, handle: str | None, ids: dict[str, str] | None = None) -
 
 def _x_account(handle: str, user_id: str = "") -> Match:
     ids = {"user_id": user_id} if user_id else {}
-    canonical = f"https://x.com/{handle}" if handle else f"https://x.com/i/user/{user_id}"
+    canonical = f"https://x.com/{handle.lower()}" if handle else f"https://x.com/i/user/{user_id}"
     return Match("x", ACCOUNT, canonical, ids, handle or None)
 
 
@@ -168,7 +173,7 @@ def rule_x(p: ParsedUrl) -> Match:
     if len(seg) >= 3 and lower[1] in ("status", "statuses") and _digits(seg[2]):
         return _x_status(seg[2], handle)
     if len(seg) >= 3 and lower[1] == "lists":
-        return Match("x", LIST, f"https://x.com/{handle}/lists/{_q(seg[2])}", {"list_slug": seg[2]}, handle)
+        return Match("x", LIST, f"https://x.com/{handle.lower()}/lists/{_q(seg[2])}", {"list_slug": seg[2]}, handle)
     return _x_account(handle)
 
 
@@ -195,7 +200,7 @@ def _yt_channel(p: ParsedUrl, seg: list[str]) -> Match | None:
     first = seg[0]
     if first.startswith("@") and len(first) > 1:
         handle = first[1:]
-        return Match("youtube", CHANNEL, f"https://www.youtube.com/@{_q(handle)}", {}, handle)
+        return Match("youtube", CHANNEL, f"https://www.youtube.com/@{_q(handle.lower())}", {}, handle)
     low = first.lower()
     if low == "channel" and len(seg) >= 2 and YT_CHANNEL_ID.match(seg[1]):
         if len(seg) >= 3 and seg[2].lower() == "community" and p.param("lb"):
@@ -223,11 +228,13 @@ def rule_youtube(p: ParsedUrl) -> Match:
         return _yt_video(v, p)
     if low and low[0] == "watch" and len(seg) >= 2 and YT_ID.match(seg[1]):
         return _yt_video(seg[1], p)
+    if low and low[0] == "embed" and len(seg) >= 2 and seg[1] == "videoseries":  # 11 letters, not an id
+        lst = p.param("list")
+        if lst:
+            return Match("youtube", PLAYLIST, f"https://www.youtube.com/playlist?list={_q(lst)}", {"playlist_id": lst})
+        return Match("youtube", PAGE)
     if low and low[0] in ("embed", "v", "e", "shorts", "live", "video") and len(seg) >= 2 and YT_ID.match(seg[1]):
         return _yt_video(seg[1], p)
-    if low and low[0] == "embed" and len(seg) >= 2 and seg[1] == "videoseries" and p.param("list"):
-        lst = p.param("list")
-        return Match("youtube", PLAYLIST, f"https://www.youtube.com/playlist?list={_q(lst)}", {"playlist_id": lst})
     if low and low[0] == "attribution_link":
         inner = p.param("u")
         if inner.startswith("/"):
@@ -310,9 +317,9 @@ def rule_instagram(p: ParsedUrl) -> Match:
                          {"highlight_id": seg[2]})
         if IG_USER.match(seg[1]):
             if len(seg) >= 3 and _digits(seg[2]):
-                return Match("instagram", STORY, f"https://www.instagram.com/stories/{seg[1]}/{seg[2]}/",
+                return Match("instagram", STORY, f"https://www.instagram.com/stories/{seg[1].lower()}/{seg[2]}/",
                              {"story_id": seg[2]}, seg[1])
-            return Match("instagram", STORY, f"https://www.instagram.com/stories/{seg[1]}/", {}, seg[1])
+            return Match("instagram", STORY, f"https://www.instagram.com/stories/{seg[1].lower()}/", {}, seg[1])
     if low[0] == "explore" and len(seg) >= 3:
         if low[1] == "tags":
             return Match("instagram", "hashtag", f"https://www.instagram.com/explore/tags/{_q(seg[2])}/",
@@ -325,12 +332,14 @@ def rule_instagram(p: ParsedUrl) -> Match:
         return Match("instagram", LOGIN, unwrap=("https://www.instagram.com" + nxt) if nxt.startswith("/") else nxt)
     if low[0] == "share" and len(seg) >= 2:
         return Match("instagram", SHORT_LINK, ids={"share_code": seg[-1]})
+    if low[0] == "_u" and len(seg) >= 2 and IG_USER.match(seg[1]):  # app deep link to a profile
+        return Match("instagram", ACCOUNT, f"https://www.instagram.com/{seg[1].lower()}/", {}, seg[1])
     if low[0] in IG_RESERVED or not IG_USER.match(seg[0]):
         return Match("instagram", PAGE)
     handle = seg[0]
     if len(seg) >= 3 and low[1] in POST_KINDS and IG_SHORTCODE.match(seg[2]):
         return _ig_post(seg[2], POST_KINDS[low[1]], handle)
-    return Match("instagram", ACCOUNT, f"https://www.instagram.com/{handle}/", {}, handle)
+    return Match("instagram", ACCOUNT, f"https://www.instagram.com/{handle.lower()}/", {}, handle)
 
 
 # -- Telegram -------------------------------------------------------------------------------
@@ -349,6 +358,7 @@ def _tg_message(base: str, msg: str, p: ParsedUrl, thread: str = "", handle: str
     elif _digits(p.param("thread")):
         ids["thread_id"] = p.param("thread")
     comment = p.param("comment")
+    base = base if base.startswith("c/") else base.lower()
     canonical = f"https://t.me/{base}/" + (f"{thread}/" if thread else "") + msg
     kind = MESSAGE
     if _digits(comment):
@@ -364,7 +374,7 @@ def _tg_message(base: str, msg: str, p: ParsedUrl, thread: str = "", handle: str
 
 def _tg_name(name: str) -> Match:
     kind = "bot" if name.lower().endswith("bot") else ACCOUNT
-    return Match("telegram", kind, f"https://t.me/{name}", {}, name)
+    return Match("telegram", kind, f"https://t.me/{name.lower()}", {}, name)
 
 
 def _tg_invite(code: str) -> Match:
@@ -392,20 +402,20 @@ def _tg_path(seg: list[str], p: ParsedUrl) -> Match:
     if low[0] == "s" and len(seg) >= 2 and TG_NAME.match(seg[1]):
         if len(seg) >= 3 and _digits(seg[2]):
             return _tg_message(seg[1], seg[2], p, handle=seg[1])
-        return Match("telegram", CHANNEL, f"https://t.me/{seg[1]}", {}, seg[1])
+        return Match("telegram", CHANNEL, f"https://t.me/{seg[1].lower()}", {}, seg[1])
     if low[0] in ("addstickers", "addemoji") and len(seg) >= 2:
         return Match("telegram", "stickers", f"https://t.me/{low[0]}/{_q(seg[1])}", {"set_name": seg[1]})
     if low[0] == "addlist" and len(seg) >= 2:
         return Match("telegram", INVITE, f"https://t.me/addlist/{_q(seg[1])}", {"folder_invite": seg[1]})
     if low[0] == "boost" and len(seg) >= 2 and TG_NAME.match(seg[1]):
-        return Match("telegram", CHANNEL, f"https://t.me/{seg[1]}", {}, seg[1])
+        return Match("telegram", CHANNEL, f"https://t.me/{seg[1].lower()}", {}, seg[1])
     if low[0] == "share" and p.param("url"):
         return Match("telegram", SHORT_LINK, unwrap=p.param("url"))
     if low[0] in TG_RESERVED or not TG_NAME.match(first):
         return Match("telegram", PAGE)
     name = first
     if len(seg) >= 3 and low[1] == "s" and _digits(seg[2]):
-        return Match("telegram", STORY, f"https://t.me/{name}/s/{seg[2]}", {"story_id": seg[2]}, name)
+        return Match("telegram", STORY, f"https://t.me/{name.lower()}/s/{seg[2]}", {"story_id": seg[2]}, name)
     if len(seg) >= 3 and _digits(seg[1]) and _digits(seg[2]):
         return _tg_message(name, seg[2], p, seg[1], handle=name)
     if len(seg) >= 2 and _digits(seg[1]):
@@ -489,6 +499,17 @@ def _fb_owner(name: str) -> tuple[dict[str, str], str | None]:
     return {}, name
 
 
+def rule_facebook(p: ParsedUrl) -> Match:
+    """Facebook, with a link to one comment (?comment_id=…) kept as its own kind."""
+    m = _rule_facebook(p)
+    comment = p.param("comment_id")
+    if m.kind == POST and _digits(comment):
+        m.kind = COMMENT
+        m.ids["comment_id"] = comment
+        m.canonical += ("&" if "?" in m.canonical else "?") + f"comment_id={comment}"
+    return m
+
+
 def _fb_post(post: str, owner: str = "", group: str = "") -> Match:
     ids: dict[str, str] = {"post_id": post}
     handle = None
@@ -497,18 +518,18 @@ def _fb_post(post: str, owner: str = "", group: str = "") -> Match:
             ids["group_id"] = group
         else:
             handle = group
-        return Match("facebook", POST, f"https://www.facebook.com/groups/{_q(group)}/posts/{_q(post)}/", ids, handle)
+        return Match("facebook", POST, f"https://www.facebook.com/groups/{_q(group.lower())}/posts/{_q(post)}/",
+                     ids, handle)
     if owner:
         extra, handle = _fb_owner(owner)
         ids.update(extra)
-        return Match("facebook", POST, f"https://www.facebook.com/{_q(owner)}/posts/{_q(post)}", ids, handle)
+        return Match("facebook", POST, f"https://www.facebook.com/{_q(owner.lower())}/posts/{_q(post)}", ids, handle)
     return Match("facebook", POST, f"https://www.facebook.com/{_q(post)}", ids)
 
 
 def _fb_video(vid: str, kind: str = VIDEO, handle: str | None = None) -> Match:
-    if kind == REEL:
-        return Match("facebook", REEL, f"https://www.facebook.com/reel/{vid}", {"video_id": vid}, handle)
-    return Match("facebook", VIDEO, f"https://www.facebook.com/watch/?v={vid}", {"video_id": vid}, handle)
+    # A reel is a video: /reel/ID and /watch/?v=ID show the same thing, so one canonical form.
+    return Match("facebook", kind, f"https://www.facebook.com/watch/?v={vid}", {"video_id": vid}, handle)
 
 
 def _fb_photo(fbid: str, handle: str | None = None, album: str = "") -> Match:
@@ -518,7 +539,7 @@ def _fb_photo(fbid: str, handle: str | None = None, album: str = "") -> Match:
     return Match("facebook", PHOTO, f"https://www.facebook.com/photo/?fbid={fbid}", ids, handle)
 
 
-def rule_facebook(p: ParsedUrl) -> Match:
+def _rule_facebook(p: ParsedUrl) -> Match:
     host = p.bare_host
     seg = p.segments
     low = [s.lower() for s in seg]
@@ -560,7 +581,7 @@ def rule_facebook(p: ParsedUrl) -> Match:
         if p.param("multi_permalinks") and FB_ID.match(p.param("multi_permalinks").split(",")[0]):
             return _fb_post(p.param("multi_permalinks").split(",")[0], group=group)
         ids = {"group_id": group} if _digits(group) else {}
-        return Match("facebook", GROUP, f"https://www.facebook.com/groups/{_q(group)}/", ids,
+        return Match("facebook", GROUP, f"https://www.facebook.com/groups/{_q(group.lower())}/", ids,
                      None if _digits(group) else group)
     if first == "events" and len(seg) >= 2 and _digits(seg[1]):
         return Match("facebook", "event", f"https://www.facebook.com/events/{seg[1]}/", {"event_id": seg[1]})
@@ -609,7 +630,7 @@ def _fb_owned(seg: list[str], low: list[str], p: ParsedUrl) -> Match:
         return Match("facebook", ACCOUNT, f"https://www.facebook.com/profile.php?id={owner}", {"user_id": owner})
     if owner.endswith(".php"):
         return Match("facebook", PAGE)
-    return Match("facebook", ACCOUNT, f"https://www.facebook.com/{_q(owner)}", {}, owner)
+    return Match("facebook", ACCOUNT, f"https://www.facebook.com/{_q(owner.lower())}", {}, owner)
 
 
 # -- TikTok ---------------------------------------------------------------------------------
@@ -644,8 +665,8 @@ def rule_tiktok(p: ParsedUrl) -> Match:
             return _tt_item(seg[2], handle, VIDEO if low[1] == "video" else PHOTO)
         if handle and TT_USER.match(handle):
             if len(seg) >= 2 and low[1] == "live":
-                return Match("tiktok", "live", f"https://www.tiktok.com/@{handle}/live", {}, handle)
-            return Match("tiktok", ACCOUNT, f"https://www.tiktok.com/@{handle}", {}, handle)
+                return Match("tiktok", "live", f"https://www.tiktok.com/@{handle.lower()}/live", {}, handle)
+            return Match("tiktok", ACCOUNT, f"https://www.tiktok.com/@{handle.lower()}", {}, handle)
         return Match("tiktok", PAGE)
     if low[0] == "embed":
         vid = next((s for s in seg[1:] if _digits(s, 8)), "")

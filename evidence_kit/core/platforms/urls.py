@@ -48,6 +48,8 @@ def _idna(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     if not host:
         return ""
+    if ":" in host and not host.startswith("["):  # urlsplit drops the brackets of IPv6 literals
+        host = f"[{host}]"
     if host.startswith("[") and host.endswith("]"):
         try:
             return "[" + ipaddress.IPv6Address(host[1:-1]).compressed + "]"
@@ -73,6 +75,10 @@ def parse(url: str) -> ParsedUrl | None:
         text = "https:" + text
     elif not _SCHEME_RE.match(text) or re.match(r"^[\w.-]+:\d+(/|$)", text):
         text = "https://" + text
+    # As browsers do (WHATWG URL) for http(s): a backslash before the query is a slash. Without
+    # this, "https://evil.example\\@x.com/…" would be read as x.com while a browser opens evil.example.
+    cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=len(text))
+    text = text[:cut].replace("\\", "/") + text[cut:]
     try:
         parts = urlsplit(text)
         scheme = parts.scheme.lower()
