@@ -232,3 +232,20 @@ def test_chromium_flags_keep_it_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     assert engine.proxy_mismatch("socks5://agent:secret@127.0.0.1:9050") == ""
     if os.geteuid() == 0:
         assert "--no-sandbox" in flags
+
+
+def test_rendered_capture_exports_and_verifies_with_wacz(case: Case, site, qapp, tmp_path: Path) -> None:  # noqa: F811
+    import zipfile
+
+    from evidence_kit.core.export.bundle import export_bundle
+    from evidence_kit.core.export.verify_bundle import verify_bundle
+
+    item = capture_url(case, site.url("/r1"), options=opts())  # redirects, media, every rendered artifact
+    out = tmp_path / "bundle.zip"
+    export_bundle(case, [item.exhibit], out, lang="en", wacz=True)
+    result = verify_bundle(out)
+    assert result.ok, [str(p) for p in result.problems]
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+    assert any(n.endswith(".wacz") for n in names)
+    assert any(n.endswith(".warc.gz") for n in names)
