@@ -249,3 +249,19 @@ def test_rendered_capture_exports_and_verifies_with_wacz(case: Case, site, qapp,
         names = z.namelist()
     assert any(n.endswith(".wacz") for n in names)
     assert any(n.endswith(".warc.gz") for n in names)
+
+
+def test_off_the_record_forgets_and_persona_remembers(case: Case, site, qapp) -> None:  # noqa: F811
+    def cookie_text(**kw: object) -> tuple[str, Item]:
+        item = capture_url(case, site.url("/cookie.html"), options=opts(fetch_media=False, **kw))
+        dom = case.read_artifact(one(item, "dom")).decode()
+        return dom.split('<p id="c">', 1)[1].split("<", 1)[0], item
+
+    assert cookie_text()[0] == "cookie=none"
+    assert cookie_text()[0] == "cookie=none"  # nothing kept from the previous capture
+    first, item = cookie_text(persona="undercover-1")
+    assert first == "cookie=none"
+    assert item.acquisition["persona"] == "undercover-1"
+    assert item.acquisition["browser_profile"] == "persona:undercover-1"
+    second, _ = cookie_text(persona="undercover-1")
+    assert second == "cookie=seen=1"
