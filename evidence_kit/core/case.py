@@ -927,6 +927,15 @@ class ItemDraft:
                                    size_hint=os.fstat(f.fileno()).st_size, metadata=metadata,
                                    progress=progress, cancel=cancel)
 
+    def add_stored(self, stored: StoredObject, *, role: str, name: str, mime: str,
+                   metadata: dict[str, Any] | None = None) -> StoredObject:
+        """An object this case already holds (e.g. one export file shared by several items),
+        added without reading its bytes again."""
+        if not self.case.objects.exists(stored.name):
+            raise InputError(f"{name}: the object is not in this case.")
+        self.artifacts.append(_PendingArtifact(role, _safe_file_name(name), mime, stored, metadata or {}))
+        return stored
+
     def commit(self) -> Item:
         if self.item is not None:
             return self.item

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .case import Case, Item
 
-ITEM_COMMITTED: list[str] = []
+ITEM_COMMITTED: list[str] = [
+    "evidence_kit.core.perceptual:index_item",
+]
 
 _loaded: dict[str, Callable[..., Any]] = {}
 

@@ -19,6 +19,7 @@ from ..common import (
     open_case,
     print_json,
 )
+from .telegram_cmds import item_flags, show_extras
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -172,22 +173,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return 0 if result.ok else 1
 
 
-def _item_summary(item: Item) -> dict[str, Any]:
+def _item_summary(item: Item, extra_flags: list[str] | None = None) -> dict[str, Any]:
     orig = item.original
     return {"exhibit": item.exhibit, "kind": item.kind, "title": item.title, "source": item.source,
             "platform": item.platform, "captured_at": item.captured_at, "collector": item.collector,
             "sha256": orig.sha256 if orig else "", "tags": item.tags,
-            "flags": item.metadata.get("flags", [])}
+            "flags": item.metadata.get("flags", []) + (extra_flags or [])}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_case(args) as case:
         items = case.items()
+        known = item_flags(case)  # hash-list matches ("known: <label>")
         if args.json:
-            print_json([_item_summary(i) for i in items])
+            print_json([_item_summary(i, known.get(i.id)) for i in items])
         else:
             for i in items:
-                s = _item_summary(i)
+                s = _item_summary(i, known.get(i.id))
                 flags = (" [" + ", ".join(s["flags"]) + "]") if s["flags"] else ""
                 print(f"{i.exhibit}  {i.captured_at}  {i.kind:<8} {s['sha256'][:16]}  {i.title or i.source}{flags}")
             if not items:
@@ -199,8 +201,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_case(args) as case:
         item = case.item(args.item)
         events = case.events(item=item.exhibit)
+        extras = show_extras(case, item)  # flags, hash-list matches, a Telegram chat's messages
         if args.json:
-            print_json({**item.to_json(), "events": [e.to_json() for e in events]})
+            print_json({**item.to_json(), **extras.json, "events": [e.to_json() for e in events]})
             return 0
         print(f"Exhibit    {item.exhibit}")
         print(f"Kind       {item.kind}")
@@ -213,6 +216,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"Workstation {acq.get('workstation', '')}  ({acq.get('os', '')}; {acq.get('tool', '')})")
         if item.tags:
             print(f"Tags       {', '.join(item.tags)}")
+        for line in extras.lines:
+            print(line)
         if item.notes:
             print(f"Notes      {item.notes}")
         print("Artifacts")

@@ -84,6 +84,7 @@ class ExportResult:
     exported_at: str
     wacz: list[str] = field(default_factory=list)       # bundle paths of the WACZ files
     warnings: list[str] = field(default_factory=list)   # parts left out, each with the reason
+    report_signature: dict[str, Any] = field(default_factory=dict)  # PAdES signer, when signed
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -191,8 +192,10 @@ class _Plan:
 
 class _BundleWriter:
     def __init__(self, case: Case, items: list[Item], out: Path, *, lang: str, blur: bool, wacz: bool,
-                 progress: ProgressCallback | None, cancel: CancelToken | None) -> None:
+                 progress: ProgressCallback | None, cancel: CancelToken | None,
+                 signing: dict[str, Any] | None = None) -> None:
         self.case = case
+        self.signing = signing  # {"p12": bytes, "passphrase": str | None, "tsa_url": str} or None
         self.items = items
         self.out = out
         self.lang = lang
@@ -219,6 +222,10 @@ class _BundleWriter:
     def _report(self, message: str) -> None:
         if self.progress is not None:
             self.progress(self.done, self.total, message)
+
+    def _sign(self, pdf: bytes) -> tuple[bytes, dict[str, Any]]:
+        self._report("signing the report")
+        return _sign_report(self, pdf)
 
     def _zipinfo(self, path: str, *, compress: bool, size: int = 0) -> zipfile.ZipInfo:
         zi = zipfile.ZipInfo(path, date_time=self.zip_time)
@@ -357,7 +364,10 @@ class _BundleWriter:
                 info["notes"].append(f"the court report could not be written: {exc}")
                 self.warnings.append(f"report/report.pdf left out: {exc} / 법정 보고서를 만들지 못했습니다.")
             else:
-                self.add_bytes("report/report.pdf", buf.getvalue(), compress=False)
+                pdf = buf.getvalue()
+                if self.signing is not None:
+                    pdf, info["signature"] = self._sign(pdf)
+                self.add_bytes("report/report.pdf", pdf, compress=False)
                 info["pdf"] = "report/report.pdf"
         self._check_cancel()
         try:
@@ -376,6 +386,19 @@ class _BundleWriter:
                 self.add_bytes("report/case.jsonld", _json_bytes(graph))
                 info["jsonld"] = "report/case.jsonld"
         return info
+
+
+def _sign_report(writer: _BundleWriter, pdf: bytes) -> tuple[bytes, dict[str, Any]]:
+    """PAdES-sign the court report with the officer's certificate (B-T when a TSA is set). A
+    failure stops the export: the officer asked for a signed report."""
+    from .pdfsign import sign_pdf_bytes
+
+    assert writer.signing is not None
+    user = writer.case.user
+    signed, sig = sign_pdf_bytes(pdf, p12=writer.signing["p12"], passphrase=writer.signing["passphrase"],
+                                 tsa_url=writer.signing["tsa_url"], reason="Evidence bundle export / 증거 묶음 반출",
+                                 location=writer.case.info.agency, name=user.full_name or user.name)
+    return signed, sig.to_json()
 
 
 class _HashingWriter:
@@ -566,7 +589,7 @@ What is inside
   custody/timestamps/      RFC 3161 timestamp tokens and the authorities' certificates, if any
                            (openssl ts -verify -digest <hex> -in <token>.tsr -token_in
                             -CAfile <ca.pem> -untrusted <token>.pem)
-  report/report.pdf        the court report
+  report/report.pdf        the court report (PAdES-signed if the officer used a certificate)
   report/case.jsonld       the same in CASE/UCO JSON-LD
   manifest.json            the case, the export, every item, artifact, hash and event listed
   manifest.sig             the exporting officer's signature over SHA-256(manifest.json)
@@ -609,7 +632,7 @@ to such evidence; do not copy or show it beyond what the proceedings require.
                            서명된 manifest가 포함된 모든 이벤트를 나열합니다.
   custody/keys.json        사용자의 공개키와 역할
   custody/timestamps/      RFC 3161 타임스탬프 토큰과 발급기관 인증서 (있는 경우)
-  report/report.pdf        법정 보고서
+  report/report.pdf        법정 보고서 (담당관이 인증서를 쓴 경우 PAdES 전자서명)
   report/case.jsonld       같은 내용의 CASE/UCO JSON-LD
   manifest.json            사건, 내보내기, 모든 증거물·파일·해시·이벤트 목록
   manifest.sig             내보낸 담당관의 manifest.json 서명
@@ -628,9 +651,14 @@ def verify_script() -> bytes:
 # -- the entry point ------------------------------------------------------------------------
 def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, lang: str = "ko",
                   blur: bool = True, wacz: bool = False, overwrite: bool = False,
+                  sign_p12: bytes | Path | str | None = None, sign_passphrase: str | None = None,
                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> ExportResult:
     """Export `items` (exhibit numbers, short forms or ids; None = every item) as a bundle ZIP at
-    `out_path`. Needs the EXPORT permission; recorded in the custody ledger."""
+    `out_path`. Needs the EXPORT permission; recorded in the custody ledger.
+
+    With `sign_p12` (a PKCS#12 file or its bytes) the court report gets a PAdES signature with
+    that certificate, timestamped by the first configured TSA when there is one; a wrong
+    passphrase or certificate is refused before anything is written."""
     started = time.monotonic()
     case.require(Permission.EXPORT)
     if lang not in ("ko", "en"):
@@ -642,6 +670,7 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
         raise InputError(f"{out} already exists; choose another name. / 이미 있는 파일입니다.")
     if not out.parent.is_dir():
         raise InputError(f"The folder {out.parent} does not exist. / 폴더가 없습니다.")
+    signing = _prepare_signing(sign_p12, sign_passphrase)
 
     # One consistent view of the case for the whole export.
     conn = case.conn
@@ -660,7 +689,8 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
     finally:
         conn.execute("COMMIT")
 
-    writer = _BundleWriter(case, chosen, out, lang=lang, blur=blur, wacz=wacz, progress=progress, cancel=cancel)
+    writer = _BundleWriter(case, chosen, out, lang=lang, blur=blur, wacz=wacz, progress=progress, cancel=cancel,
+                           signing=signing)
     warc_bytes = sum(a.size for i in chosen for a in i.artifacts if a.role == "warc") if wacz else 0
     writer.total = sum(a.size for i in chosen for a in i.artifacts) + 2 * warc_bytes
     _clear_stale_parts(out)
@@ -716,7 +746,8 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
             "bundle": out.name, "destination": str(out), "items": exhibits, "sha256": bundle_sha256,
             "size": bundle_size, "manifest_sha256": manifest_digest, "format_version": FORMAT_VERSION,
             "files": len(writer.files) + 1, "lang": lang, "blur": 1 if blur else 0, "wacz": 1 if wacz else 0,
-            "ledger_head": {"seq": head[0], "hash": head[1]}, "events": len(events)},
+            "ledger_head": {"seq": head[0], "hash": head[1]}, "events": len(events),
+            **({"report_signature": report_info["signature"]} if report_info.get("signature") else {})},
             permission=Permission.EXPORT)
         os.replace(tmp, out)
         _fsync_dir(out.parent)
@@ -735,7 +766,32 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
     return ExportResult(path=str(out), sha256=bundle_sha256, size=bundle_size, items=exhibits,
                         files=len(writer.files) + 1, manifest_sha256=manifest_digest, event_seq=event.seq,
                         exported_at=writer.exported_at, wacz=writer.wacz_paths, warnings=writer.warnings,
+                        report_signature=dict(report_info.get("signature") or {}),
                         seconds=round(time.monotonic() - started, 3))
+
+
+def _prepare_signing(p12: bytes | Path | str | None, passphrase: str | None) -> dict[str, Any] | None:
+    """Read and open the certificate up front, so a wrong passphrase costs nothing."""
+    if p12 is None:
+        return None
+    from ..settings import Settings
+    from .pdfsign import MAX_P12_BYTES, _load_signer
+
+    if isinstance(p12, Path | str):
+        path = Path(p12)
+        try:
+            if path.stat().st_size > MAX_P12_BYTES:
+                raise InputError(f"{path.name} is too large to be a PKCS#12 certificate file. / "
+                                 "인증서 파일이 아닙니다.")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Cannot read the certificate file {path}: {exc.strerror}. / "
+                             "인증서 파일을 읽을 수 없습니다.") from None
+    else:
+        data = bytes(p12)
+    _load_signer(data, passphrase)  # raises SigningError with a clear message
+    urls = Settings.load().tsa_urls
+    return {"p12": data, "passphrase": passphrase, "tsa_url": urls[0] if urls else ""}
 
 
 def _manifest(case: Case, writer: _BundleWriter, plans: list[_Plan], events: list[ledger.Event],

@@ -151,25 +151,20 @@ def platform_info(item: Item) -> dict[str, Any]:
 
 
 def _pdq_lookup(case: Case) -> Any:
-    """A function artifact_id → PDQ hex, from whichever feature table holds PDQ hashes (added by
-    the perceptual-hash feature); a no-op when the case has none."""
+    """A function artifact_id → PDQ hex of the whole image (or the first sampled video frame),
+    from the perceptual-hash feature's table; "" when an artifact has none."""
     conn = case.conn
-    with contextlib.suppress(Exception):
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-            cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            if {"artifact_id", "pdq"} <= cols:
-                order = " ORDER BY frame" if "frame" in cols else ""
-                sql = f"SELECT pdq FROM {table} WHERE artifact_id = ?{order} LIMIT 1"  # noqa: S608
+    sql = ("SELECT pdq FROM perceptual_hashes WHERE artifact_id = ? AND variant = '' "
+           "ORDER BY frame LIMIT 1")
 
-                def lookup(artifact_id: int, _sql: str = sql) -> str:
-                    try:
-                        row = conn.execute(_sql, (artifact_id,)).fetchone()
-                    except Exception:
-                        return ""
-                    return str(row[0]) if row and row[0] else ""
+    def lookup(artifact_id: int) -> str:
+        try:
+            row = conn.execute(sql, (artifact_id,)).fetchone()
+        except Exception:  # a case from before the perceptual-hash migration
+            return ""
+        return str(row[0]) if row and row[0] else ""
 
-                return lookup
-    return lambda artifact_id: ""
+    return lookup
 
 
 def _hashed(a: Artifact) -> bool:
