@@ -358,6 +358,22 @@ class Case:
         _log.info("case %s opened by %s (%s)", case.info.number, user, case.user.role)
         return case
 
+    @staticmethod
+    def unlock_keys(path: Path | str, *, user: str, password: str) -> keyslots.Unlocked:
+        """The slow half of open() (Argon2), safe on any thread; finish with open_unlocked() on
+        the thread that will use the case (the GUI unlocks without freezing its window)."""
+        path = Path(path).absolute()
+        if not path.is_dir():
+            raise NotACaseError(f"{path} is not an Evidence Kit case (no such folder). / 사건 폴더가 없습니다.")
+        slots = keyslots.read(path)
+        if not (path / DB_FILE).is_file():
+            raise NotACaseError(f"{path} is not an Evidence Kit case (no {DB_FILE}).")
+        return keyslots.unlock(slots, user, password)
+
+    @classmethod
+    def open_unlocked(cls, path: Path | str, *, user: str, unlocked: keyslots.Unlocked) -> Case:
+        return cls._open_unlocked(Path(path).absolute(), user, unlocked)
+
     @classmethod
     def _open_unlocked(cls, path: Path, user: str, unlocked: keyslots.Unlocked) -> Case:
         conn = db.connect(path / DB_FILE, crypto.hkdf(unlocked.cmk, crypto.LABEL_DATABASE))
