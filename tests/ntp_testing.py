@@ -24,8 +24,9 @@ def _ntp_ts(t: float) -> bytes:
 @dataclass
 class NtpServer:
     port: int
-    mode: str = "ok"          # ok | silent | unsync | garbage
+    mode: str = "ok"          # ok | silent | unsync | alarm | garbage | once (answers the first query only)
     offset_s: float = 0.0     # how far the server's clock is ahead of ours
+    queries: int = 0
 
     @property
     def address(self) -> str:
@@ -46,14 +47,16 @@ def ntp() -> Iterator[NtpServer]:
                 data, addr = sock.recvfrom(512)
             except (TimeoutError, OSError):
                 continue
-            if server.mode == "silent" or len(data) < 48:
+            server.queries += 1
+            if server.mode == "silent" or len(data) < 48 or (server.mode == "once" and server.queries > 1):
                 continue
             if server.mode == "garbage":
                 sock.sendto(b"\x1c\x02", addr)
                 continue
             now = time.time() + server.offset_s
             stratum = 16 if server.mode == "unsync" else 2
-            header = struct.pack("!BBbb", (0 << 6) | (4 << 3) | 4, stratum, 6, -20)
+            leap = 3 if server.mode == "alarm" else 0
+            header = struct.pack("!BBbb", (leap << 6) | (4 << 3) | 4, stratum, 6, -20)
             packet = (header + b"\x00" * 8 + b"LOCL" + _ntp_ts(now) + data[40:48] + _ntp_ts(now) + _ntp_ts(now))
             sock.sendto(packet, addr)
 

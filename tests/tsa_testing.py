@@ -11,6 +11,9 @@ cryptography. Paths select misbehaviour, so one server serves every failure test
     /rejection      status "rejection" with a status string
     /http-error     HTTP 500
     /not-tsa        an HTML page
+    /garbage        a few bytes that are not a TimeStampResp
+    /huge           2 MiB of bytes
+    /redirect       302 to /tsa
     /hang           never answers (until the server stops)
 
 Use the `tsa` fixture (import it into a test module): tsa.url("/tsa"), tsa.ca_pem, tsa.tsa_pem.
@@ -99,7 +102,8 @@ def make_authority(**kw: object) -> Authority:
 
 
 def build_response(auth: Authority, request_der: bytes, *, fault: str = "", include_ca: bool = False,
-                   gen_time: datetime | None = None) -> bytes:
+                   gen_time: datetime | None = None, extra_certs: tuple[x509.Certificate, ...] = (),
+                   pss: bool = False) -> bytes:
     """A TimeStampResp for `request_der`, with an optional deliberate fault."""
     req = tsp.TimeStampReq.load(request_der)
     if fault == "rejection":
@@ -138,7 +142,15 @@ def build_response(auth: Authority, request_der: bytes, *, fault: str = "", incl
     attrs.sort(key=lambda a: a.dump())  # DER: a SET OF is sorted by encoding
     signed_attrs = cms.CMSAttributes(attrs)
     to_sign = signed_attrs.dump()
-    if isinstance(auth.key, rsa.RSAPrivateKey):
+    sig_params: dict[str, object] | None = None
+    if isinstance(auth.key, rsa.RSAPrivateKey) and pss:
+        signature = auth.key.sign(to_sign, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+                                  hashes.SHA256())
+        sig_alg = "rsassa_pss"
+        sig_params = {"hash_algorithm": {"algorithm": "sha256"},
+                      "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+                      "salt_length": 32, "trailer_field": "trailer_field_bc"}
+    elif isinstance(auth.key, rsa.RSAPrivateKey):
         signature = auth.key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
         sig_alg = "sha256_rsa"
     else:
@@ -148,13 +160,15 @@ def build_response(auth: Authority, request_der: bytes, *, fault: str = "", incl
         signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
     ca_der = auth.ca_cert.public_bytes(serialization.Encoding.DER)
     certs = [ax509.Certificate.load(cert_der)] + ([ax509.Certificate.load(ca_der)] if include_ca else [])
+    certs += [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in extra_certs]
     signer = cms.SignerInfo({
         "version": "v1",
         "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
             "issuer": certs[0].issuer, "serial_number": certs[0].serial_number}),
         "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
         "signed_attrs": signed_attrs,
-        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": sig_alg}),
+        "signature_algorithm": algos.SignedDigestAlgorithm(
+            {"algorithm": sig_alg, **({"parameters": sig_params} if sig_params else {})}),
         "signature": signature,
     })
     signed_data = cms.SignedData({
@@ -224,6 +238,14 @@ def _handler(server: TsaServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(500, b"internal error", "text/plain")
             if path == "/not-tsa":
                 return self._send(200, b"<html><body>Welcome</body></html>", "text/html")
+            if path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", server.url("/tsa"))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            if path == "/huge":
+                return self._send(200, b"\x30" * (2 << 20), "application/timestamp-reply")
             if path == "/garbage":
                 return self._send(200, b"\x30\x03\x02\x01", "application/timestamp-reply")
             if self.headers.get("Content-Type") != "application/timestamp-query":

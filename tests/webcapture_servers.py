@@ -159,6 +159,10 @@ def _routes(release: threading.Event) -> dict[str, Callable[[], Response]]:
                                      "</script></body></html>"),
         "/busy.html": lambda: _html("<html><head><title>busy</title></head><body><p>stuck</p>"
                                     "<script>setTimeout(function(){while(true){}}, 0);</script></body></html>"),
+        "/cookie.html": lambda: _html("<html><head><title>cookie</title></head><body><p id=c></p><script>"
+                                      "document.getElementById('c').textContent ="
+                                      " 'cookie=' + (document.cookie || 'none');"
+                                      "document.cookie = 'seen=1; max-age=3600; path=/';</script></body></html>"),
         "/many.html": lambda: _html(f"<html><head><title>many</title></head><body>{many}</body></html>"),
         **{f"/img/n{i}.png": (lambda i=i: Response(200, [("Content-Type", "image/png")],
                                                     png_bytes(20 + i, 20, (i * 20, 0, 0))))

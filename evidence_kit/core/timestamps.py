@@ -17,6 +17,8 @@ What is stamped
       item_digest = SHA-256( UTF-8( JSON(document, keys sorted, separators "," and ":",
                                          non-ASCII characters unescaped) ) )
 
+  `name` is the artifact's name as stored in the case (Artifact.name, as listed in the item's
+  creation event), not a path inside a bundle; `size` an integer; `sha256` lower-case hex.
   In Python: ``hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"),
   ensure_ascii=False).encode("utf-8")).digest()`` — the same canonical JSON as the ledger.
   A bundle verifier recomputes it from the manifest with ``item_digest_from_listing``.
@@ -313,10 +315,33 @@ def _find_signer(sid: cms.SignerIdentifier, certs: list[ax509.Certificate]) -> a
     return None
 
 
-def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
-                 roots: list[ax509.Certificate]) -> tuple[list[ax509.Certificate], str]:
-    """Walk issuer links from `leaf` through `pool` and `roots`, checking each signature.
-    Returns the chain and an error message ("" when every link holds)."""
+def _issuer_problem(cert: ax509.Certificate, gen_time: datetime) -> str:
+    """An issuing certificate must be a CA allowed to sign certificates, valid at genTime:
+    otherwise any certificate from a trusted root could mint a "TSA"."""
+    cc = _crypto(cert)
+    who = _name(cert.subject)
+    try:
+        bc = cc.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        bc = None
+    if bc is None or not bc.ca:
+        return f"the certificate {who!r} issued another but is not a certificate authority"
+    try:
+        ku = cc.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        ku = None
+    if ku is not None and not ku.key_cert_sign:
+        return f"the certificate {who!r} may not sign certificates (key usage)"
+    if not cc.not_valid_before_utc <= gen_time <= cc.not_valid_after_utc:
+        return f"the certificate authority {who!r} was not valid at genTime {_iso(gen_time)}"
+    return ""
+
+
+def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate], roots: list[ax509.Certificate],
+                 gen_time: datetime) -> tuple[list[ax509.Certificate], str]:
+    """Walk issuer links from `leaf` through `pool` and `roots`, checking each signature and
+    that each issuer is a CA valid at genTime. Returns the chain and an error message ("" when
+    every link holds)."""
     chain = [leaf]
     current = leaf
     candidates = roots + pool
@@ -338,6 +363,10 @@ def _build_chain(leaf: ax509.Certificate, pool: list[ax509.Certificate],
                 continue
             issuer = cand
             break
+        if issuer is not None:
+            problem = _issuer_problem(issuer, gen_time)
+            if problem:
+                return [*chain, issuer], problem
         if issuer is None:
             # A same-named certificate in the token that did not sign it is a forgery; a
             # same-named trust root that did not is just not this authority's root.
@@ -474,7 +503,7 @@ def _verify_token(token_der: bytes, digest: bytes, tsa_certs: Any, digest_alg: s
     problem = _check_tsa_cert(signer, gen_time)
     if problem:
         return _fail(problem, **base)
-    chain, chain_problem = _build_chain(signer, pool, roots)
+    chain, chain_problem = _build_chain(signer, pool, roots, gen_time)
     base["chain"] = tuple(_name(c.subject) for c in chain)
     if chain_problem:
         return _fail(chain_problem, **base)
@@ -542,8 +571,14 @@ def request_timestamp(url: str, digest: bytes, *, timeout: float = DEFAULT_TIMEO
     if proxy:
         session.proxies = {"http": proxy, "https": proxy}
     try:
-        with session.post(url, data=body, timeout=timeout, stream=True,
+        with session.post(url, data=body, timeout=timeout, stream=True, allow_redirects=False,
                           headers={"Content-Type": REQUEST_MIME, "Accept": ", ".join(REPLY_MIMES)}) as resp:
+            if resp.is_redirect or resp.is_permanent_redirect:
+                # Following would turn the POST into a GET (301/302/303) and silently send the
+                # query elsewhere: the user decides which authority is asked.
+                where = resp.headers.get("Location", "?")[:200]
+                raise TimestampError(f"The authority {url} redirects to {where}; configure that address "
+                                     "instead. / 타임스탬프 기관 주소가 다른 곳으로 넘겨집니다.")
             if resp.status_code != 200:
                 raise TimestampError(f"The authority {url} answered HTTP {resp.status_code} "
                                      f"{resp.reason or ''}".rstrip() + ". / 타임스탬프 기관이 오류로 응답했습니다.")
@@ -578,7 +613,8 @@ def request_timestamp(url: str, digest: bytes, *, timeout: float = DEFAULT_TIMEO
 def _configured(tsa_urls: Sequence[str] | None) -> tuple[list[str], Settings]:
     settings = Settings.load()
     urls = list(settings.tsa_urls if tsa_urls is None else tsa_urls)
-    return [u for u in dict.fromkeys(u.strip() for u in urls) if u], settings
+    # A hand-edited settings file may hold anything: only non-empty strings count.
+    return [u for u in dict.fromkeys(u.strip() for u in urls if isinstance(u, str)) if u], settings
 
 
 def _stamp(case: Case, subject_kind: str, subject: str, digest: bytes, item_ref: str,

@@ -51,13 +51,19 @@ def run_gui(argv: list[str] | None = None) -> int:
         return 2
     _setup_logging()
     app = create_application(argv)
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from ..core.paths import resource
     from ..core.settings import Settings
+    from . import smoke
     from .main_window import MainWindow
     from .start_dialog import StartDialog
 
     assert isinstance(app, QApplication)
+    app.setWindowIcon(QIcon(str(resource("icons", "evidence-kit.svg"))))
+    app.setDesktopFileName("evidence-kit")
+    smoke.install(app)  # does nothing unless the packaged-build start-up probe is switched on
     windows: list[MainWindow] = []
 
     def show_start() -> None:

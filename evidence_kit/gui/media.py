@@ -67,7 +67,7 @@ def preview(data: bytes, max_px: int, blurred: bool) -> QImage:
         raise PreviewError("file too large for a preview")
     if blurred:
         with contextlib.suppress(ImportError):
-            from ..core import imaging  # type: ignore[attr-defined]
+            from ..core import imaging
 
             try:
                 png = imaging.thumbnail(data, max_px, True)

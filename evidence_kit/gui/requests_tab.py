@@ -59,7 +59,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.case import Case
-from ..core.errors import EvidenceKitError
+from ..core.errors import EvidenceKitError, InputError
 from ..core.requests import (
     FIELDS,
     DueEntry,
@@ -152,6 +152,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "플랫폼 정보 기준일 {as_of} ({status}); 출처: {source}"),
     "draft.browse": ("Browse…", "찾아보기…"),
     "draft.cancel": ("Cancel", "취소"),
+    "draft.messages": ("Cite messages", "메시지 인용"),
+    "draft.messages_hint": ("Telegram chat messages, e.g. E0003: 12, 15; E0004: 7",
+                            "텔레그램 대화 메시지, 예: E0003: 12, 15; E0004: 7"),
     "draft.working": ("Drafting: rendering, storing and logging…", "작성 중: 문서 생성, 저장, 기록…"),
     "due.not_sent": ("send it", "발송 필요"),
     "due.extension_due": ("extend preservation", "보전 연장"),
@@ -416,6 +419,7 @@ class RequestsTab(QWidget):
         self.due_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.due_table.verticalHeader().hide()
         self.due_table.horizontalHeader().setStretchLastSection(True)
+        self.due_table.cellDoubleClicked.connect(self._open_due)
 
         self.stats_table = QTableWidget(0, 8)
         self.stats_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -505,6 +509,17 @@ class RequestsTab(QWidget):
                     cell.setForeground(QBrush(QColor("#B00020")))
                 self.due_table.setItem(i, j, cell)
         self.due_table.resizeColumnsToContents()
+
+    def _open_due(self, row: int, column: int) -> None:
+        """Double-click a deadline: show that request in the list."""
+        cell = self.due_table.item(row, 2)
+        if cell is None:
+            return
+        for r in self.model.rows:
+            if r.reference == cell.text():
+                self.tabs.setCurrentIndex(0)
+                self.select(r.id)
+                return
 
     def _fill_stats(self, rows: list[StatRow]) -> None:
         lang = self.t.lang
@@ -610,8 +625,15 @@ class RequestsTab(QWidget):
         return "".join(parts)
 
     # ---- actions ----
-    def open_draft_dialog(self) -> DraftDialog:
+    def open_draft_dialog(self, platform: str = "", exhibits: list[str] | tuple[str, ...] = ()) -> DraftDialog:
+        """Open the draft dialog, optionally for a platform and items chosen elsewhere (e.g. the
+        evidence browser's selection)."""
         self.dialog = DraftDialog(self.case, self.t, self)
+        if platform:
+            with contextlib.suppress(EvidenceKitError):
+                self.dialog.set_platform(get_platform(platform).id)
+        if exhibits:
+            self.dialog.set_items_checked(list(exhibits))
         self.dialog.drafted.connect(self._on_drafted)
         self.dialog.open()
         return self.dialog
@@ -770,6 +792,11 @@ class DraftDialog(QDialog):
         head.addRow(text("draft.type"), self.type_box)
         head.addRow(text("draft.language"), self.lang_box)
         head.addRow(text("draft.items"), self.item_list)
+        self.messages_edit = QLineEdit()
+        self.messages_edit.setPlaceholderText(text("draft.messages_hint"))
+        self.messages_edit.textChanged.connect(self.update_state)
+        self.messages_label = QLabel(text("draft.messages"))
+        head.addRow(self.messages_label, self.messages_edit)
         head.addRow(text("requests.send_to"), self.send_to)
         left = QVBoxLayout()
         left.addLayout(head)
@@ -869,12 +896,35 @@ class DraftDialog(QDialog):
                 out[key] = widget.text()
         return out
 
+    def cited_messages(self) -> dict[str, list[int]]:
+        """"E0003: 12, 15; E0004: 7" → {"E0003": [12, 15], "E0004": [7]}; raises InputError."""
+        out: dict[str, list[int]] = {}
+        for part in self.messages_edit.text().split(";"):
+            if not part.strip():
+                continue
+            item, sep, ids = part.partition(":")
+            try:
+                numbers = [int(x) for x in ids.replace(" ", "").split(",") if x]
+            except ValueError:
+                numbers = []
+            if not sep or not item.strip() or not numbers:
+                raise InputError(f"Cite messages as E0003: 12, 15 (not {part.strip()!r}). / "
+                                 "메시지는 'E0003: 12, 15' 형식으로 입력하세요.")
+            out.setdefault(item.strip(), []).extend(numbers)
+        return out
+
     def spec(self) -> RequestSpec:
         return RequestSpec(self.platform_id(), str(self.type_box.currentData()), self.checked_items(),
-                           lang=str(self.lang_box.currentData()), fields=self.fields())
+                           lang=str(self.lang_box.currentData()), fields=self.fields(),
+                           messages=self.cited_messages())
 
     def _platform_changed(self, *args: object) -> None:
         p = self.platforms[self.platform_id()]
+        telegram = not p.covers or "telegram" in p.covers  # chats are Telegram; KCSC takes any item
+        self.messages_edit.setVisible(telegram)
+        self.messages_label.setVisible(telegram)
+        if not telegram:
+            self.messages_edit.clear()
         self.type_box.blockSignals(True)
         self.type_box.clear()
         for t in p.request_types:

@@ -188,8 +188,11 @@ class RequestLog(QWebEngineUrlRequestInterceptor):
         if len(self.entries) >= self.LIMIT:
             self.dropped += 1
             return
+        url = info.requestUrl().toString()
+        if url.startswith("data:"):
+            url = url[:40] + "…"  # the fetched page itself (setContent), or inline data
         self.entries.append({"method": bytes(info.requestMethod().data()).decode("ascii", "replace"),
-                             "url": info.requestUrl().toString()[:2000],
+                             "url": url[:2000],
                              "type": str(getattr(info.resourceType(), "name", info.resourceType()))})
 
 
@@ -243,7 +246,8 @@ class PageRenderer(QObject):
         self.out = RenderOutput(engine=engine_name(), viewport=(opts.viewport_width, opts.viewport_height))
         self._owns_profile = profile is None
         if profile is None:
-            self.profile, self.out.profile = make_profile(opts.persona, self)
+            # no Qt parent: a profile must outlive its pages, so dispose() deletes it after the page
+            self.profile, self.out.profile = make_profile(opts.persona, None)
         else:
             self.profile, self.out.profile = profile, profile_label or "browser profile"
         self.request_log: RequestLog | None = None
@@ -254,7 +258,7 @@ class PageRenderer(QObject):
             self.profile.setHttpUserAgent(opts.user_agent)
             self.profile.setHttpAcceptLanguage("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7")
         self.out.extra["user_agent"] = self.profile.httpUserAgent()
-        self.page = CapturePage(self.profile, self)
+        self.page = CapturePage(self.profile, None)
         self.page.certificateError.connect(self._on_certificate_error)
         self.page.proxyAuthenticationRequired.connect(self._on_proxy_auth)
         self.view = QWebEngineView()
@@ -435,7 +439,11 @@ class PageRenderer(QObject):
         self._js(script, check)
 
     def _take_slice(self, image: QImage, h: int) -> None:
-        self._slices.append(image.copy(0, 0, image.width(), min(h, image.height())))
+        # on a high-DPI screen the grab has devicePixelRatio × more pixels than CSS pixels
+        rows = min(round(h * image.devicePixelRatio()), image.height())
+        piece = image.copy(0, 0, image.width(), rows)
+        piece.setDevicePixelRatio(1.0)  # stitched by pixels, not by logical size
+        self._slices.append(piece)
         self._slice_y += h
         self._shoot_next_slice()
 
@@ -574,7 +582,12 @@ class PageRenderer(QObject):
             self.view.deleteLater()
             if self._owns_profile:
                 profile = self.profile
-                self.page.destroyed.connect(lambda *_: profile.deleteLater())
+
+                def drop_profile(*_: object) -> None:
+                    with contextlib.suppress(RuntimeError):
+                        profile.deleteLater()
+
+                self.page.destroyed.connect(drop_profile)
             self.page.deleteLater()
 
 

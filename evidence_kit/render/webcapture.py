@@ -49,7 +49,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWebEngineCore import QWebEnginePage
 
 from ..core.capture.errors import RenderError
@@ -280,6 +280,9 @@ def capture_url(case: Case, url: str, *, note: str = "", tags: Iterable[str] = (
     job.wait(30)
     with contextlib.suppress(RuntimeError):
         job.deleteLater()
+    # let the view, then the page, then its profile go now (each deletion queues the next)
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if job.item is not None:
         return job.item
     if isinstance(job.error, BaseException):

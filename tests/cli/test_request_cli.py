@@ -51,6 +51,12 @@ def test_draft_list_show_update_due_stats(case: Case, case_dir: Path, cli: Run, 
     assert [r["status"] for r in json.loads(out)] == ["drafted", "drafted", "drafted"]
     code, out, _ = cli("request", "list", case=case_dir)
     assert "R001" in out and "preservation" in out
+    code, out, _ = cli("request", "list", "--item", "E0002", "--json", case=case_dir)
+    assert [r["platform"] for r in json.loads(out)] == ["telegram"]
+    code, out, err = cli("request", "list", "--platform", "myspace", case=case_dir)
+    assert code == 2 and "Unknown platform" in err
+    code, out, _ = cli("request", "list", "--platform", "twitter", "--status", "drafted", "--json", case=case_dir)
+    assert [r["reference"][-4:] for r in json.loads(out)] == ["R001", "R002"]
 
     sent = (date.today() - timedelta(days=85)).isoformat()
     code, out, err = cli("request", "update", "R001", "--status", "sent", "--date", sent, "--channel", "portal",
@@ -111,6 +117,12 @@ def test_refusals_are_clear_and_non_zero(case: Case, case_dir: Path, cli: Run, t
     code, _, err = cli("request", "draft", "--platform", "x", "--type", "preservation", "E0001", "--field",
                        f"summary=@{tmp_path / 'missing.txt'}", case=case_dir)
     assert code == 2 and "cannot read" in err
+    code, _, err = cli("request", "draft", "--platform", "x", "--type", "preservation", "E0001", "--message",
+                       "E0001", case=case_dir)
+    assert code == 2 and "ITEM:ID" in err
+    code, _, err = cli("request", "draft", "--platform", "x", "--type", "preservation", "E0001", "--message",
+                       "E0001:2", *_fields(), case=case_dir)
+    assert code == 2 and "not a Telegram chat" in err
     code, _, err = cli("request", "show", "R042", case=case_dir)
     assert code == 1 and "No request" in err
     code, _, err = cli("request", "update", "R042", "--status", "sent", case=case_dir)

@@ -420,3 +420,27 @@ def test_browser_charset_labels() -> None:
     assert web_label("cp949") == "euc-kr" and web_label("utf-8") == "utf-8"
     assert web_label("cp1252") == "windows-1252" and web_label("iso8859-15") == "iso-8859-15"
     assert web_label("shift_jis") == "shift_jis" and web_label("") == "utf-8"
+
+
+# -- hostile input, any string --------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_check_url_only_ever_refuses_cleanly(text: str) -> None:
+    try:
+        out = check_url(text)
+    except UrlRefusedError:
+        return
+    assert out.startswith(("http://", "https://"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000), st.text(max_size=80))
+def test_page_parsing_never_raises(body: bytes, content_type: str) -> None:
+    text, codec, _ = decode_html(content_type, body)
+    info = scan_page(text, "https://example.com/a/b")
+    assert isinstance(info.title, str) and codec
+    assert all(m.url.startswith(("http://", "https://")) for m in info.media)

@@ -112,25 +112,19 @@ def test_disk_full_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     import errno
 
     store = make_store(tmp_path)
-    real_open = open
+    written = 0
+    real_write_all = objects._write_all
 
-    class Full(io.FileIO):
-        written = 0
+    def filling_up(fd: int, data: memoryview | bytes) -> None:
+        nonlocal written
+        written += len(data)
+        if written > 3 << 20:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write_all(fd, data)
 
-        def write(self, b: bytes) -> int:  # type: ignore[override]
-            Full.written += len(b)
-            if Full.written > 3 << 20:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return super().write(b)
-
-    def fake_open(path: str | Path, mode: str = "r", *a: object, **k: object) -> object:
-        if "x" in mode:
-            return Full(str(path), "xb")
-        return real_open(path, mode, *a, **k)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(objects, "open", fake_open, raising=False)
+    monkeypatch.setattr(objects, "_write_all", filling_up)
     with pytest.raises(StorageFullError):
-        store.put_bytes(os.urandom(8 << 20))
+        store.put_bytes(os.urandom(16 << 20))
     assert list(store.all_names()) == []
     assert list((tmp_path / "tmp").iterdir()) == []
 

@@ -112,6 +112,8 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
      "https://www.youtube.com/playlist?list=PL590L5WQmH8fJ54F369BLDSqIwcs-TCfs",
      {"playlist_id": "PL590L5WQmH8fJ54F369BLDSqIwcs-TCfs"}, None),
     (f"https://www.youtube.com/watch?v={V}#t=30", "youtube", "video", YV, {"video_id": V}, None),
+    (f"https://www.youtube.com/watch?v={V}&lc=UgzDE2tasfmrYLyNkGt4AaABAg", "youtube", "comment",
+     f"{YV}&lc=UgzDE2tasfmrYLyNkGt4AaABAg", {"video_id": V, "comment_id": "UgzDE2tasfmrYLyNkGt4AaABAg"}, None),
     ("https://www.youtube.com/", "youtube", "page", "https://www.youtube.com/", {}, None),
     # ---- Instagram: one shortcode ----
     ("https://www.instagram.com/p/CxYz123AbC_/", "instagram", "post", IG, {"shortcode": "CxYz123AbC_"}, None),
@@ -151,6 +153,9 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
      "Some.User"),
     ("https://www.instagram.com/p/CxYz123AbC_/embed/captioned/", "instagram", "post", IG,
      {"shortcode": "CxYz123AbC_"}, None),
+    ("https://www.instagram.com/p/CxYz123AbC_/c/17890123456789012/", "instagram", "comment",
+     "https://www.instagram.com/p/CxYz123AbC_/c/17890123456789012/",
+     {"shortcode": "CxYz123AbC_", "comment_id": "17890123456789012"}, None),
     ("https://www.instagram.com/direct/inbox/", "instagram", "page", "https://www.instagram.com/direct/inbox/", {},
      None),
     # ---- Telegram: one message ----
@@ -345,6 +350,8 @@ CASES: list[tuple[str, str | None, str | None, str, dict[str, str], str | None]]
      f"https://cdn.discordapp.com/attachments/{C}/{M}/clip.mp4", {"channel_id": C}, None),
     (f"https://discord.com/servers/python-{G}", "discord", "server", f"https://discord.com/channels/{G}",
      {"guild_id": G}, None),
+    (f"https://discord.com/login?redirect_to=%2Fchannels%2F{G}%2F{C}%2F{M}", "discord", "message",
+     f"https://discord.com/channels/{G}/{C}/{M}", {"message_id": M}, None),
     ("https://discord.com/", "discord", "page", "https://discord.com/", {}, None),
     # ---- unknown sites and odd URLs: never an error, a normalised URL ----
     ("https://Example.COM:443/Path?b=2&a=1#section", None, None, "https://example.com/Path?b=2&a=1", {}, None),
@@ -502,6 +509,13 @@ def test_platform_shaped_urls_never_raise(scheme: str, host: str, path: list[str
     info = identify(url, chain)
     assert info.platform in (*PLATFORMS, None)
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in info.ids.items())
+
+
+def test_results_are_hashable_and_equal_across_forms() -> None:
+    a = identify(f"https://youtu.be/{V}")
+    b = identify(f"https://www.youtube.com/shorts/{V}")
+    assert len({a, b}) == 2  # observed_url differs
+    assert hash(a) == hash(b) and a.canonical_url == b.canonical_url
 
 
 def test_non_string_input_does_not_crash() -> None:

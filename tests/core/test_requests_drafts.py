@@ -101,6 +101,29 @@ def test_removal_and_kcsc_carry_hashes_and_pdq_never_images(case: Case, tmp_path
         assert not [n for n in names if n.startswith("word/media/")]  # no embedded pictures
 
 
+def test_telegram_chat_items_and_cited_messages(case: Case, tmp_path: Path) -> None:
+    from evidence_kit.core.telegram.importer import ImportOptions, import_telegram
+
+    fixture = Path(__file__).parents[1] / "fixtures/telegram/tg2md_private_channel"
+    result = import_telegram(case, fixture, options=ImportOptions(public_names={"": "deepfake_room"}))
+    chat = result.items[0]
+    req = draft_request(case, RequestSpec("telegram", "preservation", [chat.exhibit], lang="en", fields=FIELDS,
+                                          messages={"E0001": [2, 3]}))
+    [ident] = req.items
+    assert ident["canonical_url"] == "https://t.me/deepfake_room" and ident["ids"] == {"chat_id": "1292077344"}
+    assert [m["id"] for m in ident["messages"]] == ["2", "3"]
+    text = " ".join(pdf_text(read_output(case, req.output("pdf")), tmp_path).split())
+    assert "Cited messages" in text and "#2 ·" in text and "https://t.me/deepfake_room/3" in text
+    assert case.events(action=ledger.REQUEST_DRAFTED)[-1].details["messages"] == {chat.exhibit: [2, 3]}
+    with pytest.raises(InputError, match="no message"):
+        check_draft(case, RequestSpec("telegram", "preservation", ["E0001"], fields=FIELDS, messages={"E0001": [999]}))
+    add_sample(case, "telegram", seed=5)
+    with pytest.raises(InputError, match="not a Telegram chat"):
+        check_draft(case, RequestSpec("telegram", "preservation", ["E0002"], fields=FIELDS, messages={"E0002": [1]}))
+    with pytest.raises(InputError, match="does not cover"):
+        check_draft(case, RequestSpec("telegram", "preservation", ["E0002"], fields=FIELDS, messages={"E0001": [2]}))
+
+
 def test_draft_is_stored_hashed_and_logged(case: Case) -> None:
     item = add_sample(case, "tiktok")
     before = set(case.objects.all_names())
@@ -356,3 +379,57 @@ def test_letterhead_logo_and_a_broken_logo(case: Case, tmp_path: Path) -> None:
                                                                                        "agency_logo": str(broken)}))
     text = pdf_text(read_output(case, req.output("pdf")), tmp_path)
     assert "Seoul Metropolitan Police Agency" in text  # the text letterhead remains
+
+
+def test_hand_edited_platform_data_never_crashes_the_loader() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    good = json.loads((Path(__file__).parents[2] / "resources/platforms/tiktok.json").read_text("utf-8"))
+    leaves = st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=12) | st.just("2026-01-01")
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) |
+                          st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+    @settings(max_examples=150, deadline=None)
+    @given(path=st.lists(st.sampled_from(["facts", "preservation", "channels", 0, "types", "required_fields", "*",
+                                          "name", "en", "days", "source", "as_of", "value", "covers"]),
+                         min_size=1, max_size=4), value=values)
+    def mutate(path: list[object], value: object) -> None:
+        data = json.loads(json.dumps(good))
+        node: object = data
+        def fits(container: object, key: object, *, existing: bool) -> bool:
+            if isinstance(container, dict):
+                return isinstance(key, str) and (key in container or not existing)
+            return isinstance(container, list) and isinstance(key, int) and key < len(container)
+
+        for key in path[:-1]:
+            if fits(node, key, existing=True):
+                node = node[key]  # type: ignore[index]
+        if fits(node, path[-1], existing=False):
+            node[path[-1]] = value  # type: ignore[index]
+        try:
+            parse_platform(data, "tiktok.json", expected_id="tiktok")
+        except PlatformDataError as exc:
+            assert "tiktok.json" in str(exc)
+
+    mutate()
+
+
+def test_a_broken_template_is_a_clear_error(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    resources = tmp_path / "resources"
+    shutil.copytree(Path(__file__).parents[2] / "resources", resources)
+    monkeypatch.setenv("EVIDENCE_KIT_RESOURCES", str(resources))
+    add_sample(case, "x")
+    data = json.loads((resources / "templates/requests/ko.json").read_text("utf-8"))
+    del data["closing"]
+    (resources / "templates/requests/ko.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(InputError, match="missing closing"):
+        draft_request(case, RequestSpec("x", "preservation", ["E0001"], fields=FIELDS))
+    (resources / "templates/requests/ko.json").write_text("{", "utf-8")
+    with pytest.raises(InputError, match="not valid JSON"):
+        draft_request(case, RequestSpec("x", "preservation", ["E0001"], fields=FIELDS))
+    assert list_requests(case) == []
+    # an English draft still works from the intact template
+    assert draft_request(case, RequestSpec("x", "preservation", ["E0001"], lang="en", fields=FIELDS)).lang == "en"

@@ -92,6 +92,21 @@ def test_ecdsa_authority_token_verifies_in_both(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
 
 
+def test_rsa_pss_token_verifies() -> None:
+    """RSASSA-PSS signed tokens (RFC 4056). OpenSSL 3.0's `ts -verify` goes through PKCS#7 code
+    that only knows PKCS#1 v1.5, so these are checked here only."""
+    from tests.tsa_testing import shared_authority
+
+    auth = shared_authority()
+    nonce = new_nonce()
+    resp = parse_response(build_response(auth, build_request(DIGEST, nonce), pss=True), DIGEST, nonce,
+                          trust_roots=auth.ca_pem)
+    assert resp.check.ok and resp.check.trusted is True
+    with pytest.raises(TimestampError, match="signature is not valid"):
+        parse_response(build_response(auth, build_request(DIGEST, nonce), pss=True, fault="bad-signature"),
+                       DIGEST, nonce)
+
+
 @pytest.mark.parametrize(("path", "expected"), [
     ("/bad-nonce", "nonce is not the one sent"),
     ("/bad-imprint", "does not stamp this data"),
@@ -102,6 +117,8 @@ def test_ecdsa_authority_token_verifies_in_both(tmp_path: Path) -> None:
     ("/http-error", "answered HTTP 500"),
     ("/not-tsa", "answered with text/html, not a timestamp response"),
     ("/garbage", "not an RFC 3161 timestamp response"),
+    ("/huge", "that is not a timestamp response"),
+    ("/redirect", "redirects to http://127.0.0.1"),
 ])
 def test_faulty_authorities_are_refused_with_a_clear_message(tsa: TsaServer, path: str, expected: str) -> None:
     with pytest.raises(TimestampError) as err:
@@ -405,3 +422,80 @@ ess_cert_id_alg = {ess_alg}
     assert not verify_token(resp.token, hashlib.sha256(b"other").digest()).ok
     with pytest.raises(TimestampError, match="nonce"):
         parse_response((tmp_path / "resp.tsr").read_bytes(), DIGEST, nonce + 1)
+
+
+def test_a_tsa_certificate_issued_by_a_non_ca_is_refused() -> None:
+    """A leaf certificate from a trusted root must not be able to mint its own "TSA"."""
+    from tests.tsa_testing import Authority, shared_authority
+
+    root = shared_authority()
+    # An ordinary end-entity certificate (no CA flag) issued by the trusted root...
+    leaf_key, leaf_cert = make_tsa_cert(root.ca_key, root.ca_cert, cn="Not a CA")
+    # ...used to sign a timestamping certificate.
+    fake_key, fake_cert = make_tsa_cert(leaf_key, leaf_cert, cn="Forged TSA")  # type: ignore[arg-type]
+    forged = Authority(root.ca_key, root.ca_cert, fake_key, fake_cert)
+    nonce = new_nonce()
+    from cryptography.hazmat.primitives import serialization
+
+    resp = build_response(forged, build_request(DIGEST, nonce), extra_certs=(leaf_cert,))
+    leaf_pem = leaf_cert.public_bytes(serialization.Encoding.PEM)
+    with pytest.raises(TimestampError, match="is not a certificate authority"):
+        parse_response(resp, DIGEST, nonce, trust_roots=root.ca_pem)
+    # Without trust roots the chain is still checked as far as the certificates go.
+    token = request_token_from(build_response(forged, build_request(DIGEST, nonce)))  # leaf not in the token
+    check = verify_token(token, DIGEST, leaf_pem)
+    assert not check.ok and "not a certificate authority" in check.message
+
+
+def request_token_from(resp: bytes) -> bytes:
+    from asn1crypto import tsp
+
+    return bytes(tsp.TimeStampResp.load(resp)["time_stamp_token"].dump())
+
+
+def test_a_failure_while_storing_leaves_no_token_and_no_event(case: Case, tsa: TsaServer, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    exhibit = _ingest(case, tmp_path)
+    before = case.ledger_head()
+    real = case.conn
+
+    class FailingInsert:
+        """The connection, except that storing a token fails (disk full, crash…)."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def execute(self, sql: str, *args: object) -> object:
+            if sql.startswith("INSERT INTO timestamps"):
+                raise OSError(28, "No space left on device")
+            return real.execute(sql, *args)
+
+    monkeypatch.setattr(case, "_conn", FailingInsert())
+    with pytest.raises(OSError):
+        stamp_item(case, exhibit, tsa_urls=[tsa.url("/tsa")])
+    monkeypatch.setattr(case, "_conn", real)
+    assert case.ledger_head() == before  # the `timestamped` event was rolled back with the token
+    assert timestamps(case) == []
+    assert case.verify(record=False).ok
+
+
+def test_stamping_from_a_worker_thread_with_a_cloned_case(case: Case, tsa: TsaServer, tmp_path: Path) -> None:
+    import threading
+
+    exhibit = _ingest(case, tmp_path)
+    results: list[object] = []
+
+    def work() -> None:
+        worker = case.clone()  # one connection per thread, as the GUI and capture workers do
+        try:
+            results.append(stamp_item(worker, exhibit, tsa_urls=[tsa.url("/tsa")]))
+        except BaseException as exc:  # reported to the test thread
+            results.append(exc)
+        finally:
+            worker.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert len(results) == 1 and not isinstance(results[0], BaseException), results
+    assert len(timestamps(case)) == 1 and case.verify(record=False).ok

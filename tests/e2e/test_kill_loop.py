@@ -14,6 +14,7 @@ import pytest
 from evidence_kit.core.case import Case
 from tests.conftest import OFFICER, OFFICER_PW
 from tests.e2e.kill_harness import run_and_kill
+from tests.webcapture_servers import Site, site  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="SIGKILL")]
 SEED = 9_2026
@@ -76,3 +77,21 @@ def test_kill_during_export(case: Case, case_dir: Path, tmp_path: Path) -> None:
         else:
             assert out.killed
     assert kills >= 10
+
+
+@pytest.mark.webengine
+def test_kill_during_capture(case: Case, case_dir: Path, site: Site) -> None:  # noqa: F811
+    """Web captures killed at seeded points (fetch, media, render, commit): never a partial item."""
+    rng = random.Random(SEED + 2)
+    case.close()
+    pages = ["/page.html", "/many.html", "/tall.html", "/r1"]
+    kills = 0
+    count = 0
+    for i in range(8):
+        url = site.url(pages[i % len(pages)])
+        out = run_and_kill(case_dir, OFFICER, OFFICER_PW, "capture", [url], kill_after=rng.randint(0, 6))
+        kills += out.killed
+        now = assert_consistent(case_dir)
+        assert now in (count, count + 1)
+        count = now
+    assert kills >= 6

@@ -232,3 +232,36 @@ def test_chromium_flags_keep_it_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     assert engine.proxy_mismatch("socks5://agent:secret@127.0.0.1:9050") == ""
     if os.geteuid() == 0:
         assert "--no-sandbox" in flags
+
+
+def test_rendered_capture_exports_and_verifies_with_wacz(case: Case, site, qapp, tmp_path: Path) -> None:  # noqa: F811
+    import zipfile
+
+    from evidence_kit.core.export.bundle import export_bundle
+    from evidence_kit.core.export.verify_bundle import verify_bundle
+
+    item = capture_url(case, site.url("/r1"), options=opts())  # redirects, media, every rendered artifact
+    out = tmp_path / "bundle.zip"
+    export_bundle(case, [item.exhibit], out, lang="en", wacz=True)
+    result = verify_bundle(out)
+    assert result.ok, [str(p) for p in result.problems]
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+    assert any(n.endswith(".wacz") for n in names)
+    assert any(n.endswith(".warc.gz") for n in names)
+
+
+def test_off_the_record_forgets_and_persona_remembers(case: Case, site, qapp) -> None:  # noqa: F811
+    def cookie_text(**kw: object) -> tuple[str, Item]:
+        item = capture_url(case, site.url("/cookie.html"), options=opts(fetch_media=False, **kw))
+        dom = case.read_artifact(one(item, "dom")).decode()
+        return dom.split('<p id="c">', 1)[1].split("<", 1)[0], item
+
+    assert cookie_text()[0] == "cookie=none"
+    assert cookie_text()[0] == "cookie=none"  # nothing kept from the previous capture
+    first, item = cookie_text(persona="undercover-1")
+    assert first == "cookie=none"
+    assert item.acquisition["persona"] == "undercover-1"
+    assert item.acquisition["browser_profile"] == "persona:undercover-1"
+    second, _ = cookie_text(persona="undercover-1")
+    assert second == "cookie=seen=1"

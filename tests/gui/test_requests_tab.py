@@ -52,6 +52,10 @@ def test_list_preview_deadlines_and_statistics(qtbot, filled: Case, tmp_path: Pa
     assert "1 overdue" in tab.due_banner.text()
     assert tab.due_table.rowCount() == 1 and "Send a preservation extension" in tab.due_table.item(0, 4).text()
     assert not tab.update_button.isEnabled()
+    tab.tabs.setCurrentIndex(1)
+    tab.due_table.cellDoubleClicked.emit(0, 0)  # a deadline opens its request
+    assert tab.tabs.currentIndex() == 0 and tab.selected_id() == 1
+    tab.table.clearSelection()
     tab.table.selectRow(0)
     qtbot.waitUntil(lambda: tab.pdf_page_count() >= 1, timeout=5000)
     assert "legalrequests.x.com" in tab.details.toPlainText()
@@ -153,10 +157,9 @@ def test_a_failed_draft_keeps_the_dialog_open_with_the_reason(qtbot, case: Case,
     add_sample(case, "telegram")
     tab = RequestsTab(case, lang="ko")
     qtbot.addWidget(tab)
-    dlg = tab.open_draft_dialog()
-    dlg.set_platform("telegram")
+    dlg = tab.open_draft_dialog("telegram", ["E0001"])
+    assert dlg.platform_id() == "telegram" and dlg.checked_items() == ["2026-SEOUL-0042-E0001"]
     dlg.set_type("preservation")
-    dlg.set_items_checked(["E0001"])
     for key, value in FIELDS.items():
         dlg.set_field(key, value)
     assert dlg.create_button.isEnabled()
@@ -182,3 +185,29 @@ def test_readers_cannot_draft_or_update(qtbot, filled: Case, case_dir: Path) -> 
         assert not tab.new_button.isEnabled() and not tab.update_button.isEnabled()
         assert tab.save_button.isEnabled()
         tab.close()
+
+
+def test_draft_dialog_cites_telegram_messages(qtbot, case: Case) -> None:  # type: ignore[no-untyped-def]
+    from evidence_kit.core.telegram.importer import ImportOptions, import_telegram
+
+    fixture = Path(__file__).parents[1] / "fixtures/telegram/tg2md_private_channel"
+    import_telegram(case, fixture, options=ImportOptions(public_names={"": "deepfake_room"}))
+    add_sample(case, "x", seed=4)
+    tab = RequestsTab(case, lang="en")
+    qtbot.addWidget(tab)
+    dlg = tab.open_draft_dialog("x")
+    assert dlg.messages_edit.isHidden()  # only Telegram (and KCSC) requests cite chat messages
+    dlg.set_platform("telegram")
+    assert not dlg.messages_edit.isHidden()
+    dlg.set_type("preservation")
+    dlg.set_items_checked(["E0001"])
+    for key, value in FIELDS.items():
+        dlg.set_field(key, value)
+    dlg.messages_edit.setText("E0001 12")
+    assert "Cite messages as" in dlg.status.text() and not dlg.create_button.isEnabled()
+    dlg.messages_edit.setText("E0001: 2, 3")
+    assert dlg.create_button.isEnabled(), dlg.status.text()
+    with qtbot.waitSignal(tab.changed, timeout=20000):
+        dlg.accept()
+    [req] = list_requests(case)
+    assert [m["id"] for m in req.items[0]["messages"]] == ["2", "3"]

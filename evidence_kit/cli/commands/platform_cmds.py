@@ -74,10 +74,17 @@ def cmd_identify(args: argparse.Namespace) -> int:
         rows.append(("Handle / 핸들", info.handle))
     for key, value in info.ids.items():
         rows.append((key, value))
-    width = max(len(k) for k, _ in rows)
+    width = max(_display_width(k) for k, _ in rows)
     for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
+        print(f"{key}{' ' * (width - _display_width(key))}  {value}")
     return 0
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal uses: Korean (East Asian wide) characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 # -- config ---------------------------------------------------------------------------------
@@ -108,13 +115,30 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    labels = {"tsa_urls": "Timestamp authorities / 타임스탬프 기관", "ntp_server": "NTP server / NTP 서버"}
+    labels = {
+        "tsa_urls": "Timestamp authorities / 타임스탬프 기관", "ntp_server": "NTP server / NTP 서버",
+        "language": "Language / 언어", "proxy": "Proxy / 프록시", "user_agent": "User agent / 사용자 에이전트",
+        "persona": "Browser profile / 브라우저 프로필", "capture_timeout_s": "Capture time limit (s) / 수집 제한 시간",
+        "render_timeout_s": "Rendering time limit (s) / 렌더링 제한 시간",
+        "max_response_bytes": "Largest response (bytes) / 최대 응답 크기",
+        "max_embedded_media": "Embedded media, most items / 포함 미디어 최대 개수",
+        "max_embedded_media_bytes": "Embedded media, most bytes / 포함 미디어 최대 크기",
+        "max_screenshot_height": "Screenshot height limit (px) / 스크린샷 최대 높이",
+        "allow_invalid_tls": "Capture despite TLS errors / TLS 오류 무시", "recent_cases": "Recent cases / 최근 사건",
+        "path": "Settings file / 설정 파일",
+    }
+    rows = []
     for key, value in data.items():
-        if isinstance(value, list):
+        if isinstance(value, bool):
+            value = "yes / 예" if value else "no / 아니오"
+        elif isinstance(value, list):
             value = ", ".join(value) if value else "(none / 없음)"
         elif value == "":
             value = "(not set / 미설정)"
-        print(f"{labels.get(key, key)}: {value}")
+        rows.append((labels.get(key, key), str(value)))
+    width = max(_display_width(k) for k, _ in rows)
+    for label, value in rows:
+        print(f"{label}{' ' * (width - _display_width(label))}  {value}")
     return 0
 
 

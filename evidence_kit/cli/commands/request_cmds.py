@@ -21,6 +21,7 @@ from ...core.requests import (
     get_request,
     list_requests,
     load_platforms,
+    parse_status,
     stats,
     status_label,
     type_label,
@@ -42,12 +43,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("items", nargs="+", metavar="ITEM", help="exhibit numbers (E0001 or the full form)")
     d.add_argument("--lang", default="ko", choices=["ko", "en"])
     d.add_argument("--out", metavar="DIR", help="also write the PDF, DOCX, text and e-mail files here")
+    d.add_argument("--message", action="append", default=[], metavar="ITEM:ID[,ID…]",
+                   help="cite messages of a Telegram chat item by id (their time, sender and link go in the "
+                        "letter, never their text)")
     d.add_argument("--field", action="append", default=[], metavar="KEY=VALUE",
                    help="a draft field (repeatable; VALUE @file reads a file): " + ", ".join(FIELDS))
     add_json_flag(d)
     d.set_defaults(handler=cmd_draft)
 
     ls = rs.add_parser("list", help="list requests with status and deadlines")
+    ls.add_argument("--item", help="only requests covering this item (E0001 or the full exhibit number)")
+    ls.add_argument("--platform", help="only this platform")
+    ls.add_argument("--status", help="only this status")
     add_json_flag(ls)
     ls.set_defaults(handler=cmd_list)
 
@@ -106,10 +113,27 @@ def _parse_fields(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _parse_messages(values: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for value in values:
+        item, sep, ids = value.partition(":")
+        try:
+            numbers = [int(x) for x in ids.replace(" ", "").split(",") if x]
+        except ValueError:
+            numbers = []
+        if not sep or not item.strip() or not numbers:
+            raise InputError(f"--message {value!r}: use ITEM:ID[,ID…], e.g. E0003:120,121. / "
+                             "--message 형식은 ITEM:ID[,ID…] 입니다.")
+        out.setdefault(item.strip(), []).extend(numbers)
+    return out
+
+
 def cmd_draft(args: argparse.Namespace) -> int:
     fields = _parse_fields(args.field)
+    cited = _parse_messages(args.message)
     with open_case(args) as case:
-        spec = RequestSpec(args.platform, args.request_type, list(args.items), lang=args.lang, fields=fields)
+        spec = RequestSpec(args.platform, args.request_type, list(args.items), lang=args.lang, fields=fields,
+                           messages=cited)
         check = check_draft(case, spec)
         req = draft_request(case, spec)
         written = export_outputs(case, req, args.out) if args.out else []
@@ -143,6 +167,15 @@ def _row(r: Request) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_case(args) as case:
         reqs = list_requests(case)
+        if args.item:
+            exhibit = case.item(args.item).exhibit
+            reqs = [r for r in reqs if exhibit in r.exhibits]
+        if args.platform:
+            pid = get_platform(args.platform).id
+            reqs = [r for r in reqs if r.platform == pid]
+        if args.status:
+            wanted = parse_status(args.status)
+            reqs = [r for r in reqs if r.status == wanted]
         if args.json:
             print_json([_row(r) for r in reqs])
             return 0

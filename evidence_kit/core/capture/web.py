@@ -228,6 +228,7 @@ def capture_web(case: Case, url: str, options: CaptureOptions | None = None, *,
             media_refs = info.media
             _add_decoded(draft, final, role="original", name="page.html", mime=_html_mime(final))
             media_thread: _MediaThread | None = None
+            fetcher.progress = lambda d, t, m: report(3, TOTAL_STEPS, f"Downloading {m} ({d // 1024} KiB)")
             if opts.fetch_media and media_refs:
                 # images download while the page renders on the GUI thread (the worker only waits)
                 media_stop = _LinkedToken(cancel)

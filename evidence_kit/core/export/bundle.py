@@ -775,20 +775,9 @@ def _prepare_signing(p12: bytes | Path | str | None, passphrase: str | None) -> 
     if p12 is None:
         return None
     from ..settings import Settings
-    from .pdfsign import MAX_P12_BYTES, _load_signer
+    from .pdfsign import _load_signer, read_p12
 
-    if isinstance(p12, Path | str):
-        path = Path(p12)
-        try:
-            if path.stat().st_size > MAX_P12_BYTES:
-                raise InputError(f"{path.name} is too large to be a PKCS#12 certificate file. / "
-                                 "인증서 파일이 아닙니다.")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"Cannot read the certificate file {path}: {exc.strerror}. / "
-                             "인증서 파일을 읽을 수 없습니다.") from None
-    else:
-        data = bytes(p12)
+    data = read_p12(p12)
     _load_signer(data, passphrase)  # raises SigningError with a clear message
     urls = Settings.load().tsa_urls
     return {"p12": data, "passphrase": passphrase, "tsa_url": urls[0] if urls else ""}

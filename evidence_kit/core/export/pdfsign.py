@@ -40,21 +40,25 @@ class SignatureInfo:
                 "timestamped": 1 if self.timestamped else 0, "tsa_url": self.tsa_url}
 
 
+def read_p12(p12: bytes | Path | str) -> bytes:
+    """The bytes of a PKCS#12 file (or the bytes given), refusing files too large to be one."""
+    if not isinstance(p12, Path | str):
+        return bytes(p12)
+    path = Path(p12)
+    try:
+        if path.stat().st_size > MAX_P12_BYTES:
+            raise InputError(f"{path.name} is too large to be a PKCS#12 certificate file. / "
+                             "인증서 파일이 아닙니다.")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read the certificate file {path}: {exc.strerror}. / "
+                         "인증서 파일을 읽을 수 없습니다.") from None
+
+
 def _load_signer(p12: bytes | Path | str, passphrase: str | bytes | None) -> Any:
     from pyhanko.sign import signers
 
-    if isinstance(p12, Path | str):
-        path = Path(p12)
-        try:
-            if path.stat().st_size > MAX_P12_BYTES:
-                raise InputError(f"{path.name} is too large to be a PKCS#12 certificate file. / "
-                                 "인증서 파일이 아닙니다.")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"Cannot read the certificate file {path}: {exc.strerror}. / "
-                             "인증서 파일을 읽을 수 없습니다.") from None
-    else:
-        data = p12
+    data = read_p12(p12)
     secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
     # pyHanko logs the full exception on a wrong passphrase; the message is ours.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)

@@ -36,6 +36,9 @@ class PlatformInfo:
     observed_url: str = ""        # the URL as given
     resolved_url: str = ""        # the URL the result was read from (differs after a redirect)
 
+    def __hash__(self) -> int:  # ids is a dict; the identity is what the URL names
+        return hash((self.platform, self.kind, self.canonical_url))
+
     @property
     def known(self) -> bool:
         return self.platform is not None

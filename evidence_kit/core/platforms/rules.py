@@ -193,6 +193,10 @@ def _yt_video(vid: str, p: ParsedUrl) -> Match:
     lst = p.param("list")
     if lst and re.match(r"^[A-Za-z0-9_-]{2,64}$", lst):
         ids["playlist_id"] = lst
+    comment = p.param("lc")  # a link to one comment under the video
+    if comment and re.match(r"^[A-Za-z0-9_.-]{10,80}$", comment):
+        ids["comment_id"] = comment
+        return Match("youtube", COMMENT, f"https://www.youtube.com/watch?v={vid}&lc={comment}", ids)
     return Match("youtube", VIDEO, f"https://www.youtube.com/watch?v={vid}", ids)
 
 
@@ -292,11 +296,15 @@ def instagram_media_id(shortcode: str) -> str | None:
     return str(n)
 
 
-def _ig_post(code: str, kind: str, handle: str | None = None) -> Match:
+def _ig_post(code: str, kind: str, handle: str | None = None, rest: list[str] | None = None) -> Match:
     ids = {"shortcode": code}
     media = instagram_media_id(code)
     if media:
         ids["media_id"] = media
+    rest = rest or []
+    if len(rest) >= 2 and rest[0] == "c" and _digits(rest[1]):  # /p/CODE/c/COMMENT_ID/: one comment
+        ids["comment_id"] = rest[1]
+        return Match("instagram", COMMENT, f"https://www.instagram.com/p/{code}/c/{rest[1]}/", ids, handle)
     return Match("instagram", kind, f"https://www.instagram.com/p/{code}/", ids, handle)
 
 
@@ -308,7 +316,7 @@ def rule_instagram(p: ParsedUrl) -> Match:
     if not seg:
         return Match("instagram", PAGE)
     if low[0] in POST_KINDS and len(seg) >= 2 and IG_SHORTCODE.match(seg[1]) and seg[1].lower() != "audio":
-        return _ig_post(seg[1], POST_KINDS[low[0]])
+        return _ig_post(seg[1], POST_KINDS[low[0]], rest=seg[2:])
     if low[0] == "reels" and len(seg) >= 3 and low[1] == "audio" and _digits(seg[2]):
         return Match("instagram", "audio", f"https://www.instagram.com/reels/audio/{seg[2]}/", {"audio_id": seg[2]})
     if low[0] == "stories" and len(seg) >= 2:
@@ -338,7 +346,7 @@ def rule_instagram(p: ParsedUrl) -> Match:
         return Match("instagram", PAGE)
     handle = seg[0]
     if len(seg) >= 3 and low[1] in POST_KINDS and IG_SHORTCODE.match(seg[2]):
-        return _ig_post(seg[2], POST_KINDS[low[1]], handle)
+        return _ig_post(seg[2], POST_KINDS[low[1]], handle, rest=seg[3:])
     return Match("instagram", ACCOUNT, f"https://www.instagram.com/{handle.lower()}/", {}, handle)
 
 
@@ -750,6 +758,8 @@ def rule_discord(p: ParsedUrl) -> Match:
         if guild == "@me":
             return Match("discord", PAGE)
         return Match("discord", SERVER, f"https://discord.com/channels/{guild}", ids)
+    if low[0] == "login" and p.param("redirect_to").startswith("/"):
+        return Match("discord", LOGIN, unwrap="https://discord.com" + p.param("redirect_to"))
     if low[0] == "invite" and len(seg) >= 2 and re.match(r"^[A-Za-z0-9-]{2,64}$", seg[1]):
         return Match("discord", INVITE, f"https://discord.gg/{seg[1]}", {"invite_code": seg[1]})
     if low[0] == "users" and len(seg) >= 2 and _snowflake(seg[1]):

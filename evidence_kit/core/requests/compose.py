@@ -179,6 +179,11 @@ def _item_rows(ident: ItemIdentifiers, labels: dict[str, str], lang: str, *,
         observed = f"({ident.handle_observed} UTC)" if ident.handle_observed else ""
         rows.append((labels["handle"], [f"{ident.handle} {observed}".strip()]))
     rows.append((labels["captured"], [x for x in (ident.captured_utc, ident.captured_kst) if x]))
+    for i, m in enumerate(ident.messages):
+        sender = f"{m.get('sender', '')} ({m['sender_id']})" if m.get("sender_id") else m.get("sender", "")
+        when = m.get("date_utc", "").replace("T", " ").replace("Z", " UTC")
+        lines = [f"#{m.get('id', '')} · {when} · {sender}".strip(" ·"), m.get("link") or m.get("link_note", "")]
+        rows.append((labels.get("messages", "Messages") if i == 0 else "", [x for x in lines if x]))
     # one row per artifact: a table row cannot split across pages, so no row may grow unbounded
     for i, h in enumerate(ident.hashes):
         lines = [f"{h.name} ({h.mime}, {h.size} B)"]

@@ -110,6 +110,8 @@ class ItemIdentifiers:
     captured_kst: str
     hashes: list[HashEntry] = field(default_factory=list)
     hashes_omitted: int = 0
+    # cited messages of a Telegram chat item: id, date_utc, sender, sender_id, link (never the text)
+    messages: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -135,6 +137,13 @@ def platform_info(item: Item) -> dict[str, Any]:
     stored = item.metadata.get("platform")
     if isinstance(stored, dict) and (stored.get("platform") or stored.get("canonical_url")):
         return stored
+    tg = item.metadata.get("telegram")
+    if item.kind == "telegram" and isinstance(tg, dict):  # a Telegram Desktop export of one chat
+        public = str(tg.get("public_name") or "").lstrip("@")
+        ids = {"chat_id": str(tg["chat_id"])} if tg.get("chat_id") not in (None, "") else {}
+        return {"platform": "telegram", "kind": str(tg.get("chat_type") or "chat"),
+                "canonical_url": f"https://t.me/{public}" if public else "", "ids": ids,
+                "handle": f"@{public}" if public else None}
     source = item.source or ""
     if not source.startswith(("http://", "https://")):
         return {"platform": item.platform or None, "kind": "", "canonical_url": "", "ids": {}, "handle": None}
@@ -198,6 +207,7 @@ class RequestSpec:
     items: list[str]
     lang: str = "ko"
     fields: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, list[int]] = field(default_factory=dict)  # Telegram chat item -> message ids
 
 
 @dataclass
@@ -299,6 +309,14 @@ def _resolve_items(case: Case, spec: RequestSpec, check: DraftCheck) -> None:
     seen: set[str] = set()
     pdq = _pdq_lookup(case)
     refs = [r for r in spec.items if str(r).strip()]
+    cited: dict[str, list[int]] = {}
+    for ref, ids in spec.messages.items():
+        try:
+            cited[case.item(ref).exhibit] = [int(i) for i in ids]
+        except (TypeError, ValueError):
+            raise InputError(f"Message ids of {ref} must be numbers. / 메시지 번호는 숫자여야 합니다.") from None
+        except NotFoundError:
+            raise NotFoundError(f"No item {ref!r} in this case. / 해당 증거물이 없습니다: {ref}") from None
     if not refs:
         check.missing.append("items")
         return
@@ -321,11 +339,34 @@ def _resolve_items(case: Case, spec: RequestSpec, check: DraftCheck) -> None:
                     f"({check.platform.display_name('en')}). Draft a separate request for it. / "
                     f"{item.exhibit}은(는) {found_ko} 자료입니다. 한 요청서에는 한 플랫폼의 자료만 넣을 수 있습니다.")
         check.items.append(ident)
+        wanted = cited.pop(item.exhibit, None)
+        if wanted:
+            ident.messages = _cite(case, item, wanted)
         if not ident.ids and not ident.handle:
             check.warnings.append(Problem(
                 "items", f"{item.exhibit}: no numeric id or handle is known; the platform may need one "
                          f"({check.platform.fact_text('identifiers', 'en')})",
                 f"{item.exhibit}: 숫자 ID나 계정명이 확인되지 않았습니다"))
+    if cited:
+        raise InputError(f"Messages are cited from {', '.join(sorted(cited))}, which the request does not cover; "
+                         "add the item. / 메시지를 인용한 증거물이 요청 대상에 없습니다.")
+
+
+def _cite(case: Case, item: Item, ids: list[int]) -> list[dict[str, str]]:
+    """Identifiers of cited messages (id, time, sender, link) through the Telegram feature; the
+    message text stays out of the letter: the platform needs to find the message, not read it."""
+    if item.kind != "telegram":
+        raise InputError(f"{item.exhibit} is not a Telegram chat; only its messages can be cited. / "
+                         "텔레그램 대화 증거물의 메시지만 인용할 수 있습니다.")
+    try:
+        telegram = importlib.import_module("evidence_kit.core.telegram")
+    except ImportError:
+        raise InputError("Citing messages needs the Telegram feature. / 텔레그램 기능이 필요합니다.") from None
+    out: list[dict[str, str]] = []
+    for c in telegram.cite(case, item, ids):
+        out.append({"id": str(c.message_id), "date_utc": str(c.date_utc or c.date_local), "sender": str(c.sender),
+                    "sender_id": str(c.sender_id), "link": str(c.link), "link_note": str(c.link_note)})
+    return out
 
 
 def _valid_date(value: str) -> date | None:

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import InputError
 from ..paths import resource
@@ -167,6 +167,10 @@ def _fact(obj: Any, where: str) -> Fact:
     return Fact(value, source, as_of, status)
 
 
+def _strings(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def _opt_int(value: Any, where: str) -> int | None:
     if value is None:
         return None
@@ -188,11 +192,11 @@ def parse_platform(data: Any, where: str, expected_id: str | None = None) -> Pla
         raise _fail(f"{where}: id", f"is {pid!r} but the file is named {expected_id}.json")
     name = _bilingual(data.get("name"), f"{where}: name")
     covers = data.get("covers")
-    if not isinstance(covers, list) or any(c not in KNOWN_PLATFORM_VALUES for c in covers):
+    if not _strings(covers) or any(c not in KNOWN_PLATFORM_VALUES for c in covers):
         raise _fail(f"{where}: covers", f"must list platforms among {', '.join(KNOWN_PLATFORM_VALUES)} "
                                          "(empty for any site)")
     types = data.get("request_types")
-    if not isinstance(types, list) or not types or any(t not in REQUEST_TYPES for t in types):
+    if not _strings(types) or not types or any(t not in REQUEST_TYPES for t in types):
         raise _fail(f"{where}: request_types", f"must list types among {', '.join(REQUEST_TYPES)}")
     from .model import FIELDS
 
@@ -203,8 +207,8 @@ def parse_platform(data: Any, where: str, expected_id: str | None = None) -> Pla
     for key, names in req.items():
         if key != "*" and key not in types:
             raise _fail(f"{where}: required_fields.{key}", "is not one of this platform's request_types")
-        if not isinstance(names, list) or any(n not in FIELDS for n in names):
-            unknown = [n for n in (names if isinstance(names, list) else []) if n not in FIELDS]
+        if not _strings(names) or any(n not in FIELDS for n in names):
+            unknown = [str(n) for n in (names if isinstance(names, list) else []) if str(n) not in FIELDS]
             raise _fail(f"{where}: required_fields.{key}",
                         f"unknown field(s) {', '.join(map(str, unknown)) or '(not a list)'}; "
                         f"known: {', '.join(FIELDS)}")
@@ -242,7 +246,7 @@ def parse_platform(data: Any, where: str, expected_id: str | None = None) -> Pla
             raise _fail(f"{cw}.address", f"{address!r} is not an e-mail address")
         if kind in ("portal", "web_form") and not address.startswith("https://"):
             raise _fail(f"{cw}.address", "a portal needs an https:// URL")
-        if not isinstance(ctypes, list) or any(t != "*" and t not in types for t in ctypes):
+        if not _strings(ctypes) or any(t != "*" and t not in types for t in ctypes):
             raise _fail(f"{cw}.types", "must list this platform's request types (or \"*\")")
         source, as_of, status = _provenance(ch, cw)
         channels.append(Channel(kind, address.strip(), tuple(ctypes), _bilingual(ch.get("label"), f"{cw}.label"),
@@ -298,6 +302,7 @@ def load_platforms(folder: Path | None = None) -> dict[str, PlatformData]:
 def get_platform(platform_id: str, folder: Path | None = None) -> PlatformData:
     platforms = load_platforms(folder)
     key = platform_id.strip().lower()
+    key = {"twitter": "x", "kocsc": "kcsc", "방심위": "kcsc", "방송통신심의위원회": "kcsc"}.get(key, key)
     if key in platforms:
         return platforms[key]
     for p in platforms.values():  # "instagram" → meta, "youtube" → google

@@ -303,6 +303,7 @@ def draft_request(case: Case, spec: RequestSpec, *, on: date | None = None) -> R
                     "request": reference, "id": rid, "platform": check.platform.id, "type": check.type,
                     "lang": check.lang, "draft_date": on.isoformat(), "items": [i.exhibit for i in check.items],
                     "fields": check.fields, "outputs": outputs_log,
+                    "messages": {i.exhibit: [int(m["id"]) for m in i.messages] for i in check.items if i.messages},
                     "parent": parent_id if parent_id is not None else None})
                 case.conn.execute(
                     "INSERT INTO request_history(request_id, seq, status, previous, date, actor, at) "
