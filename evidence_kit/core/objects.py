@@ -176,7 +176,8 @@ def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
     return prefix + struct.pack(">IB", counter, 1 if last else 0)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside `path` durable (POSIX; a no-op elsewhere)."""
     if os.name != "posix":
         return
     fd = os.open(path, os.O_RDONLY)
@@ -263,7 +264,7 @@ class ObjectStore:
                 return StoredObject(name, total, hashes, created=False)
             final.parent.mkdir(exist_ok=True)
             os.replace(tmp_path, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return StoredObject(name, total, hashes, created=True)
         except OSError as exc:
             hasher.close()

@@ -50,6 +50,7 @@ from .. import ledger
 from ..case import TOOL, Artifact, Case, Item, User
 from ..errors import EvidenceKitError, InputError, IntegrityError, StorageFullError
 from ..hashing import MultiHasher
+from ..objects import fsync_dir
 from ..progress import CancelToken, ProgressCallback
 from ..roles import Permission
 from . import bundle_check
@@ -451,16 +452,6 @@ def _clear_stale_parts(out: Path) -> None:
             continue
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # -- reading the case -----------------------------------------------------------------------
 def _resolve_items(case: Case, refs: list[str] | None) -> list[Item]:
     if refs is None:
@@ -750,7 +741,7 @@ def export_bundle(case: Case, items: list[str] | None, out_path: Path | str, *, 
             **({"report_signature": report_info["signature"]} if report_info.get("signature") else {})},
             permission=Permission.EXPORT)
         os.replace(tmp, out)
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     except BaseException as exc:
         if sink is not None:
             sink.abort()
